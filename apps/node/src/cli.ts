@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { ClusterError } from "./cluster/fixed-cluster.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { CacheServer } from "./server.js";
@@ -23,12 +24,20 @@ async function main(): Promise<void> {
     server = await CacheServer.start(config, logger);
   } catch (err) {
     logger.fatal({ err }, "could not start");
-    process.stderr.write(`plz-cache-node: could not start: ${(err as Error).message}\n`);
+    const what = err instanceof ClusterError ? "could not join the cluster" : "could not start";
+    process.stderr.write(`plz-cache-node: ${what}: ${(err as Error).message}\n`);
     process.exit(1);
   }
   server.markServing();
   logger.notice(
-    { port: server.port, httpPort: server.httpPort, dir: config.dir, tls: Boolean(server.tls) },
+    {
+      port: server.port,
+      httpPort: server.httpPort,
+      clusterPort: server.cluster?.membership.address,
+      slot: server.cluster?.slot,
+      dir: config.dir,
+      tls: Boolean(server.tls),
+    },
     "serving",
   );
 

@@ -1,15 +1,26 @@
 import { mkdirSync } from "node:fs";
 import { Server } from "@grpc/grpc-js";
-import { HealthService, RpcCacheService, serverChannelOptions } from "@plz-cache/protocol";
+import {
+  HealthService,
+  PeerSyncService,
+  RpcCacheService,
+  RpcServerService,
+  serverChannelOptions,
+} from "@plz-cache/protocol";
 import { ArtifactStore } from "@plz-cache/store";
 import { AccessPolicy, loadCertificateList } from "./auth.js";
+import { FixedCluster } from "./cluster/fixed-cluster.js";
+import { membersJson } from "./cluster/gossip.js";
+import { PeerAuth } from "./cluster/peer-auth.js";
+import { PeerClients } from "./cluster/peer-clients.js";
+import { createPeerServices } from "./cluster/rpc-server.js";
 import type { NodeConfig } from "./config.js";
 import { HealthState } from "./health.js";
 import { HttpFront } from "./http.js";
 import type { NodeLogger } from "./logger.js";
 import { NodeMetrics } from "./metrics.js";
 import { type ClusterHooks, createRpcCacheService } from "./rpc-cache.js";
-import { serverCredentials, type TlsFiles } from "./tls.js";
+import { peerChannelCredentials, serverCredentials, type TlsFiles } from "./tls.js";
 
 /** How long `close()` waits for in-flight RPCs before cancelling them. Default 10 s. */
 export const DEFAULT_GRACE_MS = 10_000;
@@ -28,12 +39,16 @@ export class CacheServer {
   #port = 0;
   #httpPort: number | undefined;
   #closing: Promise<void> | undefined;
-  cluster: ClusterHooks | undefined;
+  /** The fixed cluster this node is part of, when clustered. */
+  cluster: FixedCluster | undefined;
+  readonly peerAuth: PeerAuth | undefined;
 
   private constructor(config: NodeConfig, logger: NodeLogger, store: ArtifactStore) {
     this.config = config;
     this.logger = logger;
     this.store = store;
+    // Peers prove themselves by certificate when --cluster_certs is given, else by the secret.
+    this.peerAuth = config.clusterSecret && !config.clusterCerts ? new PeerAuth(config.clusterSecret) : undefined;
     this.tls = config.keyFile
       ? { keyFile: config.keyFile, certFile: config.certFile!, caCertFile: config.caCertFile }
       : undefined;
@@ -41,8 +56,12 @@ export class CacheServer {
       writable: config.writableCerts ? loadCertificateList(config.writableCerts) : undefined,
       readonly: config.readonlyCerts ? loadCertificateList(config.readonlyCerts) : undefined,
       peers: config.clusterCerts ? loadCertificateList(config.clusterCerts) : undefined,
+      peerAuth: this.peerAuth,
     });
-    this.metrics = new NodeMetrics(() => store.stats());
+    this.metrics = new NodeMetrics(
+      () => store.stats(),
+      () => this.cluster?.queueDepth() ?? 0,
+    );
     this.grpc = new Server(serverChannelOptions());
     this.grpc.addService(
       RpcCacheService,
@@ -55,9 +74,18 @@ export class CacheServer {
           listNodes: () => this.cluster?.listNodes() ?? [],
           afterStore: (req) => this.cluster?.afterStore(req),
           afterDelete: (req) => this.cluster?.afterDelete(req),
-        },
+        } satisfies ClusterHooks,
       }),
     );
+    const peer = createPeerServices({
+      store,
+      metrics: this.metrics,
+      policy: this.policy,
+      logger,
+      peers: () => this.cluster,
+    });
+    this.grpc.addService(RpcServerService, peer.rpcServer);
+    this.grpc.addService(PeerSyncService, peer.peerSync);
     this.grpc.addService(HealthService, this.health.service());
     if (config.httpPort !== undefined) {
       this.http = new HttpFront(logger)
@@ -71,6 +99,10 @@ export class CacheServer {
         .route("/metrics", async () => ({
           type: this.metrics.registry.contentType,
           body: await this.metrics.registry.metrics(),
+        }))
+        .route("/members", async () => ({
+          type: "application/json",
+          body: this.cluster ? membersJson(this.cluster.membership) : "[]",
         }));
     }
   }
@@ -96,6 +128,25 @@ export class CacheServer {
       throw err;
     }
     store.start();
+    if (isClustered(config)) {
+      if (!server.policy.peersAuthenticated) {
+        logger.warn(
+          "cluster peers are not authenticated (no --cluster_certs or --cluster_secret): anyone can Join and Replicate",
+        );
+      }
+      try {
+        server.cluster = await FixedCluster.start({
+          config,
+          logger,
+          store,
+          clients: new PeerClients(server.tls ? peerChannelCredentials(server.tls) : undefined, server.peerAuth),
+          grpcPort: server.port,
+        });
+      } catch (err) {
+        await server.close(0);
+        throw err;
+      }
+    }
     return server;
   }
 
@@ -142,6 +193,7 @@ export class CacheServer {
           resolve();
         });
       });
+      await this.cluster?.close();
       await this.http?.close();
       await this.store.close();
     })();
@@ -156,4 +208,9 @@ export class CacheServer {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Whether the flags put this node in a cluster. */
+export function isClustered(config: NodeConfig): boolean {
+  return config.seedCluster || config.clusterAddresses.length > 0 || config.seedIf !== undefined;
 }

@@ -1,0 +1,70 @@
+import type { ChannelCredentials } from "@grpc/grpc-js";
+import { callUnary } from "@plz-cache/protocol";
+import { type NodeProcess, art, retrieveReq, startNode, tempDir } from "./harness.js";
+
+export interface ClusterNode {
+  name: string;
+  node: NodeProcess;
+  /** host:port of its gossip. */
+  gossip: string;
+}
+
+/** Starts a node in a cluster and waits until it serves with a slot. */
+export async function startClusterNode(
+  name: string,
+  args: string[],
+  opts: { dir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ClusterNode> {
+  const node = await startNode({
+    dir: opts.dir ?? tempDir(`plz-cache-${name}-`),
+    args: ["--node_name", name, "--cluster_port", "0", ...args],
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  const serving = node.logs.find((l) => l.msg === "serving")!;
+  return { name, node, gossip: serving.clusterPort as string };
+}
+
+/** Seeds a cluster of `size` and joins `size - 1` more nodes through the seed. */
+export async function startCluster(prefix: string, size: number, extra: string[] = []): Promise<ClusterNode[]> {
+  const seed = await startClusterNode(`${prefix}0`, ["--seed_cluster", "--cluster_size", String(size), ...extra]);
+  const rest = await Promise.all(
+    Array.from({ length: size - 1 }, (_, i) =>
+      startClusterNode(`${prefix}${i + 1}`, ["--cluster_addresses", seed.gossip, ...extra]),
+    ),
+  );
+  const nodes = [seed, ...rest];
+  // Wait until every node lists every slot holder.
+  await waitFor(async () => {
+    for (const n of nodes) if ((await listNodes(n.node)).length !== size) return false;
+    return true;
+  }, 20_000);
+  return nodes;
+}
+
+export async function listNodes(n: NodeProcess, creds?: ChannelCredentials) {
+  const c = n.client(creds);
+  return (await callUnary(c, c.listNodes, {}, { timeoutMs: 5000 })).nodes;
+}
+
+/** Polls `pred` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(pred: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await pred()) return true;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** Whether node `n` holds the artifact (asked directly, not routed). */
+export async function holds(n: NodeProcess, hash: Buffer, file: string, creds?: ChannelCredentials) {
+  return (await retrieveReq(n.client(creds), hash, [art("cl", "t", file)])).success;
+}
+
+export async function members(n: NodeProcess): Promise<{ name: string; address: string; gossip: string; state: string; incarnation: number }[]> {
+  return JSON.parse((await n.http("/members")).body);
+}
