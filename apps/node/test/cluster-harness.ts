@@ -25,7 +25,12 @@ export async function startClusterNode(
 }
 
 /** Seeds a cluster of `size` and joins `size - 1` more nodes through the seed. */
-export async function startCluster(prefix: string, size: number, extra: string[] = []): Promise<ClusterNode[]> {
+export async function startCluster(
+  prefix: string,
+  size: number,
+  extra: string[] = [],
+  creds?: () => ChannelCredentials,
+): Promise<ClusterNode[]> {
   const seed = await startClusterNode(`${prefix}0`, ["--seed_cluster", "--cluster_size", String(size), ...extra]);
   const rest = await Promise.all(
     Array.from({ length: size - 1 }, (_, i) =>
@@ -34,10 +39,11 @@ export async function startCluster(prefix: string, size: number, extra: string[]
   );
   const nodes = [seed, ...rest];
   // Wait until every node lists every slot holder.
-  await waitFor(async () => {
-    for (const n of nodes) if ((await listNodes(n.node)).length !== size) return false;
+  const formed = await waitFor(async () => {
+    for (const n of nodes) if ((await listNodes(n.node, creds?.())).length !== size) return false;
     return true;
   }, 20_000);
+  if (!formed) throw new Error(`the ${size}-node cluster did not form`);
   return nodes;
 }
 
