@@ -52,7 +52,7 @@ async function run(
   prefix: string,
 ): Promise<{ ops: number; seconds: number }> {
   const body = Buffer.alloc(size, 0x5a);
-  const keys = 256;
+  const keys = keysFor(size);
   let ops = 0;
   const until = Date.now() + SECONDS * 1000;
   const start = performance.now();
@@ -61,7 +61,7 @@ async function run(
       let i = w;
       while (Date.now() < until) {
         const hash = Buffer.alloc(20);
-        hash.writeUInt32LE((i % keys) * 2654435761, 0);
+        hash.writeUInt32LE(Math.imul(i % keys, 2654435761) >>> 0, 0);
         const artifacts = [{ package: "bench", target: prefix, file: `f${i % keys}`, body, symlink: "" }];
         if (op === "store") {
           await callUnary(client, client.store, {
@@ -88,11 +88,16 @@ async function run(
   return { ops, seconds: (performance.now() - start) / 1000 };
 }
 
+/** Distinct keys per case: 256, but at most 256 MiB of bodies. */
+function keysFor(size: number): number {
+  return Math.max(4, Math.min(256, Math.floor((256 * 2 ** 20) / size)));
+}
+
 async function prefill(client: RpcCacheClient, size: number, prefix: string) {
   const body = Buffer.alloc(size, 0x5a);
-  for (let i = 0; i < 256; i++) {
+  for (let i = 0; i < keysFor(size); i++) {
     const hash = Buffer.alloc(20);
-    hash.writeUInt32LE(i * 2654435761, 0);
+    hash.writeUInt32LE(Math.imul(i, 2654435761) >>> 0, 0);
     await callUnary(client, client.store, {
       os: "linux",
       arch: "amd64",
