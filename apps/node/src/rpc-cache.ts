@@ -66,6 +66,7 @@ export function unaryHandler<Req, Res>(
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
     const end = deps.metrics.rpcDuration.startTimer({ method });
+    deps.logger.debug({ method, peer: call.getPeer() }, "rpc");
     const fail = (code: ErrorCode, details: string) => {
       end({ code });
       callback(serviceError(code, details));

@@ -40,11 +40,12 @@ describe("the plz-cache-node process", () => {
   });
 
   it("drains an in-flight store on SIGTERM, then exits 0", async () => {
-    node = await startNode();
+    node = await startNode({ args: ["-v", "debug"] });
     const client = node.client(undefined, false);
     const body = Buffer.alloc(64 * 1024 * 1024, 3);
     const pending = storeReq(client, hashOf(1), [art("drain", "t", "f", body)]);
-    await new Promise((r) => setTimeout(r, 150));
+    // The whole request has arrived and the handler is writing it: now ask the node to stop.
+    await node.waitForLog((l) => l.msg === "rpc" && l.method === "Store");
     node.kill("SIGTERM");
     await expect(pending).resolves.toEqual({ success: true });
     expect((await node.exited).code).toBe(0);

@@ -1,52 +1,14 @@
-/**
- * Start-up and throughput benchmark of the store.
- *
- *   pnpm --filter @plz-cache/store bench                 # 100k artifacts + throughput
- *   STORE_BENCH_1M=1 pnpm --filter @plz-cache/store bench   # also 1,000,000 artifacts
- *   STORE_BENCH_DIR=/path   # where to build the stores (default: os.tmpdir())
- *
- * 100k artifacts are stored through the public API. 1M are populated through a fast path (index
- * rows in big transactions, real but tiny blob files written directly); in both cases the
- * measured open is the real `ArtifactStore.open`. Prints a table and writes
- * bench-results/startup.json.
- */
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ArtifactRef, ArtifactStore, artifactKey, encodeHash, keyPoint } from "../src/index.js";
-import { encodeTrailer } from "../src/internal/blob-format.js";
-import { blobId, blobPath } from "../src/internal/blob-paths.js";
-import { IndexDb, type IndexRow } from "../src/internal/index-db.js";
+import { type ArtifactRef, ArtifactStore } from "../src/index.js";
+import { mapLimit, populateFast, populateViaApi, refOf } from "./populate.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const OUT = fileURLToPath(new URL("../bench-results/startup.json", import.meta.url));
 const BASE = process.env.STORE_BENCH_DIR ?? tmpdir();
-
-function refOf(i: number): ArtifactRef {
-  const hash = createHash("sha1")
-    .update(`h${i >> 1}`)
-    .digest();
-  return {
-    os: "linux",
-    arch: "amd64",
-    package: `src/pkg${i % 1000}`,
-    target: `t${(i >> 1) % 5000}`,
-    hash,
-    file: `out/f${i & 1}`,
-  };
-}
-
-async function mapLimit<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,80 +72,6 @@ async function measureOpen(
     openColdMs: cold,
     rssAfterOpenMiB: Math.round(rss),
   };
-}
-
-async function populateViaApi(dir: string, n: number): Promise<number> {
-  const t = performance.now();
-  const store = await ArtifactStore.open({ dir, fsync: false });
-  await mapLimit(n, 32, async (i) => {
-    await store.put(refOf(i), Buffer.from(`body of artifact ${i}`), { hostname: "bench" });
-  });
-  await store.close();
-  return performance.now() - t;
-}
-
-/** Index rows in 50k-row transactions plus a real (tiny) blob file per artifact. */
-async function populateFast(dir: string, n: number): Promise<number> {
-  const t = performance.now();
-  mkdirSync(join(dir, "blobs"), { recursive: true });
-  const db = new IndexDb(join(dir, "index.sqlite"));
-  const made = new Set<string>();
-  let batch: IndexRow[] = [];
-  const storedAt = Date.now();
-  for (let i = 0; i < n; i++) {
-    const r = refOf(i);
-    const key = artifactKey(r);
-    const body = Buffer.from(`body of artifact ${i}`);
-    const sha = createHash("sha256").update(body).digest();
-    const hash = encodeHash(r.hash);
-    const id = blobId(key);
-    const path = blobPath(dir, id);
-    const d = dirname(path);
-    if (!made.has(d)) {
-      mkdirSync(d, { recursive: true });
-      made.add(d);
-    }
-    const trailer = encodeTrailer({
-      v: 1,
-      key,
-      ref: { os: r.os, arch: r.arch, package: r.package, target: r.target, hash, file: r.file },
-      kind: "file",
-      size: body.length,
-      sha256: sha.toString("hex"),
-      storedAt,
-      meta: { hostname: "bench" },
-    });
-    writeFileSync(path, Buffer.concat([body, trailer]));
-    batch.push({
-      key,
-      target_key: `${r.os}_${r.arch}/${r.package}/${r.target}`,
-      os: r.os,
-      arch: r.arch,
-      package: r.package,
-      target: r.target,
-      hash,
-      file: r.file,
-      blob: id,
-      size: body.length,
-      kind: 0,
-      symlink: null,
-      digest: sha,
-      stored_at: storedAt,
-      last_read: storedAt + (i % 10_000),
-      point: keyPoint(r.hash),
-      meta: '{"hostname":"bench"}',
-    });
-    if (batch.length === 50_000) {
-      db.insertMany(batch);
-      batch = [];
-      process.stdout.write(`\r  populated ${i + 1}/${n}`);
-    }
-  }
-  db.insertMany(batch);
-  db.setMeta("clean_shutdown", "1");
-  db.close();
-  process.stdout.write("\n");
-  return performance.now() - t;
 }
 
 interface Throughput {
