@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** The `plz-cache` executable. Exit codes: 0 ok, 1 miss, 2 usage, 3 cache unreachable or refused, 4 local. */
+/**
+ * The `plz-cache` executable. Exit codes: 0 ok, 1 miss, 2 usage (or a local file the command line
+ * names), 3 cache unreachable or refused (or an internal error).
+ */
 import { runCli } from "./cli/main.js";
 
 // grpc-js names the server by its IP for TLS, which Node flags (DEP0123) on every connection:
@@ -17,6 +20,6 @@ runCli(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`plz-cache: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 4;
+    process.exitCode = 3;
   },
 );

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,14 +52,27 @@ describe("readFiles", () => {
     expect(artifacts).toEqual([{ file: "out/dirlink", symlink: "sub" }]);
   });
 
-  it("refuses names outside the root and names that do not exist", async () => {
+  it("refuses names outside the root as INVALID", async () => {
     await expect(readFiles(root, ["../x"])).rejects.toMatchObject({ code: "INVALID" });
     await expect(readFiles(root, ["/etc/passwd"])).rejects.toMatchObject({ code: "INVALID" });
-    await expect(readFiles(root, ["missing"])).rejects.toMatchObject({
-      code: "INVALID",
-      message: expect.stringContaining("no such file"),
-    });
     await expect(readFiles(root, [])).rejects.toMatchObject({ code: "INVALID" });
+  });
+
+  it("fails with IO for names that do not exist, cannot be read, or are not files", async () => {
+    await expect(readFiles(root, ["missing"])).rejects.toMatchObject({
+      code: "IO",
+      message: `no such file or directory: missing (under ${root})`,
+    });
+    // A root that is a file: every name below it is unreadable (ENOTDIR, whoever runs the test).
+    await expect(readFiles(join(root, "out/a.txt"), ["x"])).rejects.toMatchObject({
+      code: "IO",
+      message: `cannot read ${join(root, "out/a.txt/x")}: not a directory (ENOTDIR)`,
+    });
+    execFileSync("mkfifo", [join(root, "out/fifo")]);
+    await expect(readFiles(root, ["out"])).rejects.toMatchObject({
+      code: "IO",
+      message: `cannot read ${join(root, "out/fifo")}: it is not a regular file, directory or symlink`,
+    });
   });
 
   it("reports read progress up to the total", async () => {

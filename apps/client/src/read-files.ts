@@ -7,6 +7,7 @@ import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { normalizeArtifactPath } from "./artifact-path.js";
 import { ClientError } from "./errors.js";
+import { ioError } from "./internal/io-error.js";
 import { mapLimit } from "./internal/map-limit.js";
 import type { ArtifactInput, TransferProgress } from "./types.js";
 
@@ -28,13 +29,6 @@ export interface ReadFilesResult {
   readonly bytes: number;
 }
 
-function ioError(err: unknown, what: string): ClientError {
-  const e = err as NodeJS.ErrnoException;
-  return new ClientError("IO", `cannot ${what}: ${e.code ?? ""} ${e.message ?? String(err)}`.trim(), {
-    cause: err,
-  });
-}
-
 async function walk(root: string, name: string, out: Map<string, Found>, named: boolean): Promise<void> {
   const path = join(root, ...name.split("/"));
   let st: Awaited<ReturnType<typeof lstat>>;
@@ -42,7 +36,7 @@ async function walk(root: string, name: string, out: Map<string, Found>, named: 
     st = await lstat(path);
   } catch (err) {
     if (named && (err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new ClientError("INVALID", `no such file or directory: ${name} (under ${root})`, { cause: err });
+      throw new ClientError("IO", `no such file or directory: ${name} (under ${root})`, { cause: err });
     }
     throw ioError(err, `read ${path}`);
   }
@@ -66,7 +60,7 @@ async function walk(root: string, name: string, out: Map<string, Found>, named: 
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) await walk(root, `${name}/${e.name}`, out, false);
   } else {
-    throw new ClientError("INVALID", `${path} is not a regular file, directory or symlink`);
+    throw new ClientError("IO", `cannot read ${path}: it is not a regular file, directory or symlink`);
   }
 }
 
@@ -75,8 +69,8 @@ async function walk(root: string, name: string, out: Map<string, Found>, named: 
  * their paths relative to `root`. Empty directories produce nothing (the protocol has no
  * directories). A file named twice, or inside a directory also named, is stored once.
  *
- * @throws {ClientError} `INVALID` for a path outside `root` or one that does not exist,
- *   `IO` when a file cannot be read.
+ * @throws {ClientError} `INVALID` for a path outside `root`; `IO` for one that does not exist,
+ *   is not a file, directory or symlink, or cannot be read.
  */
 export async function readFiles(
   root: string,

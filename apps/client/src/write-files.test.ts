@@ -8,6 +8,7 @@ import {
   readlinkSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +91,38 @@ describe("writeFiles", () => {
     await writeFiles(out, [file("a", "1")]);
     await expect(writeFiles(out, [file("a/b", "2")])).rejects.toMatchObject({ code: "IO" });
   });
+
+  it("creates a missing output directory and its parents, and follows an --out that is a symlink to a directory", async () => {
+    const deep = join(out, "x/y/z");
+    await writeFiles(deep, [file("f", "1")]);
+    expect(readFileSync(join(deep, "f"), "utf8")).toBe("1");
+    symlinkSync(deep, join(base, "via-link"));
+    await writeFiles(join(base, "via-link"), [file("g", "2")]);
+    expect(readFileSync(join(deep, "g"), "utf8")).toBe("2");
+  });
+
+  it("fails with IO, writing nothing, when the output directory cannot be made", async () => {
+    writeFileSync(join(base, "plain"), "");
+    await expect(writeFiles(join(base, "plain"), [file("f", "1")])).rejects.toMatchObject({
+      code: "IO",
+      message: `cannot create the output directory ${join(base, "plain")}: a file is in the way`,
+    });
+    await expect(writeFiles(join(base, "plain/sub"), [file("f", "1")])).rejects.toMatchObject({
+      code: "IO",
+      message: `cannot create the output directory ${join(base, "plain/sub")}: not a directory (ENOTDIR)`,
+    });
+    symlinkSync(join(base, "nowhere"), join(base, "dangling"));
+    await expect(writeFiles(join(base, "dangling"), [file("f", "1")])).rejects.toMatchObject({ code: "IO" });
+    expect(existsSync(join(base, "nowhere"))).toBe(false);
+  });
+
+  it("fails, rather than loops, where the kernel answers ENOENT under an existing directory", async () => {
+    // Node 20's mkdir(..., { recursive: true }) never settles for such a path.
+    await expect(writeFiles("/proc/plz-cache-test/out", [file("f", "1")])).rejects.toMatchObject({
+      code: "IO",
+      message: expect.stringMatching(/^cannot create the output directory \/proc\/plz-cache-test/),
+    });
+  }, 5_000);
 
   it("writes files with the mode asked for", async () => {
     await writeFiles(out, [file("x", "1")], { fileMode: 0o700 });

@@ -7,10 +7,11 @@
  *   a reader never sees a half-written file;
  * - symlink artifacts become symlinks (created last, also by rename).
  */
-import { lstat, mkdir, rename, symlink, unlink, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { lstat, mkdir, rename, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { assertSafeArtifactPath } from "./artifact-path.js";
 import { ClientError } from "./errors.js";
+import { ioError } from "./internal/io-error.js";
 import { mapLimit } from "./internal/map-limit.js";
 import type { RetrievedArtifact, TransferProgress } from "./types.js";
 
@@ -35,13 +36,6 @@ export interface WriteFilesResult {
 }
 
 let tempCounter = 0;
-
-function ioError(err: unknown, what: string): ClientError {
-  const e = err as NodeJS.ErrnoException;
-  return new ClientError("IO", `cannot ${what}: ${e.code ?? ""} ${e.message ?? String(err)}`.trim(), {
-    cause: err,
-  });
-}
 
 /** Refuses the whole set before anything is written. */
 function checkPaths(artifacts: readonly RetrievedArtifact[]): void {
@@ -128,6 +122,44 @@ async function placeAtomically(
 }
 
 /**
+ * Creates the directory `abs` and its missing parents. Unlike `mkdir(abs, { recursive: true })`,
+ * which on Node 20 never returns for a path the kernel refuses with ENOENT (`/proc/x`), each
+ * level is tried once.
+ */
+async function makeOutputDirectory(abs: string): Promise<void> {
+  const what = `create the output directory ${abs}`;
+  try {
+    await mkdir(abs);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      const st = await lstat(abs).catch(() => undefined);
+      // A symlink to a directory is the user's own choice of --out: follow it.
+      if (st?.isDirectory() || (st?.isSymbolicLink() && (await isDirectory(abs)))) return;
+      throw new ClientError("IO", `cannot ${what}: a file is in the way`, { cause: err });
+    }
+    const parent = dirname(abs);
+    if (code !== "ENOENT" || parent === abs) throw ioError(err, what);
+    await makeOutputDirectory(parent);
+  }
+  try {
+    await mkdir(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST" && (await isDirectory(abs))) return;
+    throw ioError(err, what);
+  }
+}
+
+async function isDirectory(abs: string): Promise<boolean> {
+  try {
+    return (await stat(abs)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Writes `artifacts` under `out` (created if missing).
  *
  * @throws {ClientError} `UNSAFE_PATH` (nothing is written) or `IO`.
@@ -139,11 +171,7 @@ export async function writeFiles(
 ): Promise<WriteFilesResult> {
   checkPaths(artifacts);
   const root = resolve(out);
-  try {
-    await mkdir(root, { recursive: true });
-  } catch (err) {
-    throw ioError(err, `create the output directory ${root}`);
-  }
+  await makeOutputDirectory(root);
   const mode = opts.fileMode ?? DEFAULT_FILE_MODE;
   const dirs = new DirMaker(root);
   const totalBytes = artifacts.reduce((n, a) => n + (a.symlink ? 0 : a.body.length), 0);

@@ -1,4 +1,5 @@
 /** Every CLI command against one real, unclustered plz-cache-node, run as child processes. */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -274,16 +275,6 @@ describe("usage errors exit 2 with a message and the usage line", () => {
     ["delete --everything with a target", ["delete", "--everything", ...T], /cannot be combined/],
     ["--cert without --key", ["--cert", "/dev/null", "nodes"], /--cert and --key go together/],
     [
-      "an unreadable --ca_cert",
-      ["--ca_cert", "/nonexistent.pem", "nodes"],
-      /cannot read --ca_cert \/nonexistent\.pem: ENOENT/,
-    ],
-    [
-      "a FILE that does not exist",
-      ["store", "--hash", "00112233", ...T, "--root", "/tmp", "no-such-file-here"],
-      /no such file or directory: no-such-file-here/,
-    ],
-    [
       "a FILE outside --root",
       ["store", "--hash", "00112233", ...T, "../etc/passwd"],
       /outside the root directory/,
@@ -305,6 +296,69 @@ describe("usage errors exit 2 with a message and the usage line", () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
     for (const c of ["nodes", "store", "retrieve", "delete", "bench"]) expect(r.stdout).toContain(c);
+  });
+});
+
+describe("a local file that cannot be used exits 2 with one line, and no usage line", () => {
+  /** Exit 2, nothing on stdout, and exactly `line` on stderr. */
+  function expectLocal(r: CliResult, line: string): void {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`${line}\n`);
+  }
+  const HASH = "1f2e3d4c5b";
+
+  beforeAll(async () => {
+    expect((await cli("store", "--hash", HASH, ...T, "--root", join(work, "src"), "dir")).code).toBe(0);
+    writeFileSync(join(work, "plain-file"), "not a directory");
+    execFileSync("mkfifo", [join(work, "src/fifo")]);
+  });
+
+  it("for a FILE that does not exist under --root", async () => {
+    const root = join(work, "src");
+    expectLocal(
+      await cli("store", "--hash", "00112233", ...T, "--root", root, "no-such-file-here"),
+      `plz-cache store: no such file or directory: no-such-file-here (under ${root})`,
+    );
+  });
+
+  it("for a FILE that cannot be read, or is not a file, directory or symlink", async () => {
+    const file = join(work, "plain-file");
+    expectLocal(
+      await cli("store", "--hash", "00112233", ...T, "--root", file, "x"),
+      `plz-cache store: cannot read ${file}/x: not a directory (ENOTDIR)`,
+    );
+    const fifo = join(work, "src/fifo");
+    expectLocal(
+      await cli("store", "--hash", "00112233", ...T, "--root", join(work, "src"), "fifo"),
+      `plz-cache store: cannot read ${fifo}: it is not a regular file, directory or symlink`,
+    );
+  });
+
+  it("for an unreadable --ca_cert", async () => {
+    expectLocal(
+      await cli("--ca_cert", "/nonexistent.pem", "nodes"),
+      "plz-cache nodes: cannot read --ca_cert /nonexistent.pem: no such file or directory (ENOENT)",
+    );
+  });
+
+  it("for an --out that cannot be written", async () => {
+    const file = join(work, "plain-file");
+    expectLocal(
+      await cli("retrieve", "--hash", HASH, ...T, "--out", file, "dir"),
+      `plz-cache retrieve: cannot create the output directory ${file}: a file is in the way`,
+    );
+    expectLocal(
+      await cli("retrieve", "--hash", HASH, ...T, "--out", join(file, "sub"), "dir"),
+      `plz-cache retrieve: cannot create the output directory ${file}/sub: not a directory (ENOTDIR)`,
+    );
+    const out = join(work, "blocked");
+    mkdirSync(out);
+    writeFileSync(join(out, "dir"), "in the way");
+    expectLocal(
+      await cli("retrieve", "--hash", HASH, ...T, "--out", out, "dir"),
+      `plz-cache retrieve: cannot create the directory ${out}/dir: a file is in the way`,
+    );
   });
 });
 

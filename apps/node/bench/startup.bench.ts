@@ -56,7 +56,9 @@ async function main() {
     const dir = mkdtempSync(join(tmpdir(), `plz-cache-startup-${n}-`));
     if (n > 0) {
       console.log(`populating ${n} artifacts…`);
-      execFileSync(process.execPath, ["--import", "tsx", POPULATE, dir, String(n), "fast"], { stdio: "inherit" });
+      execFileSync(process.execPath, ["--import", "tsx", POPULATE, dir, String(n), "fast"], {
+        stdio: "inherit",
+      });
     }
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await startOnce(dir));

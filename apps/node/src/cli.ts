@@ -5,6 +5,9 @@ import { createLogger } from "./logger.js";
 import { CacheServer } from "./server.js";
 
 async function main(): Promise<void> {
+  // Reads, writes and big-body hashing run on the libuv pool; the default 4 threads is tight for
+  // a server. Set before anything touches the pool.
+  process.env.UV_THREADPOOL_SIZE ??= "16";
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(process.argv.slice(2));

@@ -48,7 +48,8 @@ export class CacheServer {
     this.logger = logger;
     this.store = store;
     // Peers prove themselves by certificate when --cluster_certs is given, else by the secret.
-    this.peerAuth = config.clusterSecret && !config.clusterCerts ? new PeerAuth(config.clusterSecret) : undefined;
+    this.peerAuth =
+      config.clusterSecret && !config.clusterCerts ? new PeerAuth(config.clusterSecret) : undefined;
     this.tls = config.keyFile
       ? { keyFile: config.keyFile, certFile: config.certFile!, caCertFile: config.caCertFile }
       : undefined;
@@ -139,7 +140,10 @@ export class CacheServer {
           config,
           logger,
           store,
-          clients: new PeerClients(server.tls ? peerChannelCredentials(server.tls) : undefined, server.peerAuth),
+          clients: new PeerClients(
+            server.tls ? peerChannelCredentials(server.tls) : undefined,
+            server.peerAuth,
+          ),
           grpcPort: server.port,
         });
       } catch (err) {

@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import { callUnary } from "@plz-cache/protocol";
-import { type NodeProcess, art, retrieveReq, startNode, tempDir } from "./harness.js";
+import { art, type NodeProcess, retrieveReq, startNode, tempDir } from "./harness.js";
 
 export interface ClusterNode {
   name: string;
@@ -31,7 +31,12 @@ export async function startCluster(
   extra: string[] = [],
   creds?: () => ChannelCredentials,
 ): Promise<ClusterNode[]> {
-  const seed = await startClusterNode(`${prefix}0`, ["--seed_cluster", "--cluster_size", String(size), ...extra]);
+  const seed = await startClusterNode(`${prefix}0`, [
+    "--seed_cluster",
+    "--cluster_size",
+    String(size),
+    ...extra,
+  ]);
   const rest = await Promise.all(
     Array.from({ length: size - 1 }, (_, i) =>
       startClusterNode(`${prefix}${i + 1}`, ["--cluster_addresses", seed.gossip, ...extra]),
@@ -71,6 +76,8 @@ export async function holds(n: NodeProcess, hash: Buffer, file: string, creds?: 
   return (await retrieveReq(n.client(creds), hash, [art("cl", "t", file)])).success;
 }
 
-export async function members(n: NodeProcess): Promise<{ name: string; address: string; gossip: string; state: string; incarnation: number }[]> {
+export async function members(
+  n: NodeProcess,
+): Promise<{ name: string; address: string; gossip: string; state: string; incarnation: number }[]> {
   return JSON.parse((await n.http("/members")).body);
 }

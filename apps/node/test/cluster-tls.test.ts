@@ -12,12 +12,21 @@ let nodes: ClusterNode[] = [];
 beforeAll(async () => {
   certDir = tempDir("plz-cache-cluster-certs-");
   certs = makeCerts(certDir, ["outsider"]);
-  nodes = await startCluster("tl", 3, [
-    "--key_file", certs.server!.key,
-    "--cert_file", certs.server!.cert,
-    "--ca_cert_file", certs.ca!.cert,
-    "--cluster_certs", certs.server!.cert,
-  ], () => tlsCredentials(certs.ca!.cert, certs.outsider));
+  nodes = await startCluster(
+    "tl",
+    3,
+    [
+      "--key_file",
+      certs.server!.key,
+      "--cert_file",
+      certs.server!.cert,
+      "--ca_cert_file",
+      certs.ca!.cert,
+      "--cluster_certs",
+      certs.server!.cert,
+    ],
+    () => tlsCredentials(certs.ca!.cert, certs.outsider),
+  );
 }, 60_000);
 afterAll(async () => {
   for (const n of nodes) {
@@ -48,7 +57,15 @@ describe("fixed-mode cluster over TLS with --cluster_certs", () => {
         callUnary(
           c,
           c.replicate,
-          { artifacts: [art("cl", "t", "forged", "x")], os: "linux", arch: "amd64", hash: hashOf(5), delete: false, hostname: "", peer: "tl1" },
+          {
+            artifacts: [art("cl", "t", "forged", "x")],
+            os: "linux",
+            arch: "amd64",
+            hash: hashOf(5),
+            delete: false,
+            hostname: "",
+            peer: "tl1",
+          },
           { timeoutMs: 5000 },
         ),
       ).rejects.toMatchObject({ code: status.UNAUTHENTICATED });

@@ -59,7 +59,9 @@ describe("fixed-mode cluster of three", () => {
     expect(await waitFor(() => holds(at(0), hashOf(3_000_000_000), "doomed"), 10_000)).toBe(true);
     await deleteReq(at(1).client(), [art("cl", "t", "")]);
     for (const i of [0, 1, 2]) {
-      expect(await waitFor(async () => !(await holds(at(i), hashOf(3_000_000_000), "doomed")), 10_000)).toBe(true);
+      expect(await waitFor(async () => !(await holds(at(i), hashOf(3_000_000_000), "doomed")), 10_000)).toBe(
+        true,
+      );
     }
   });
 
@@ -94,8 +96,19 @@ describe("fixed-mode cluster of three", () => {
 
   it("refuses a fourth name, which exits non-zero with a clear message", async () => {
     const r = await runCli([
-      "--host", "127.0.0.1", "-p", "0", "--cluster_port", "0", "--node_name", "fx3",
-      "--cluster_addresses", nodes[0]!.gossip, "-d", `${at(0).dir}-fx3`, ...SECRET,
+      "--host",
+      "127.0.0.1",
+      "-p",
+      "0",
+      "--cluster_port",
+      "0",
+      "--node_name",
+      "fx3",
+      "--cluster_addresses",
+      nodes[0]!.gossip,
+      "-d",
+      `${at(0).dir}-fx3`,
+      ...SECRET,
     ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/could not join the cluster: .*all 3 slots are taken/);

@@ -63,8 +63,24 @@ describe("membership between node processes (/members)", () => {
   it("never admits a node with the wrong secret", async () => {
     const dir = tempDir("plz-cache-intruder-");
     stranger = new NodeProcess(
-      ["--host", "127.0.0.1", "-p", "0", "-d", dir, "-v", "info", "--node_name", "intruder", "--cluster_port", "0",
-        "--cluster_addresses", nodes[0]!.gossip, "--cluster_secret", "wrong"],
+      [
+        "--host",
+        "127.0.0.1",
+        "-p",
+        "0",
+        "-d",
+        dir,
+        "-v",
+        "info",
+        "--node_name",
+        "intruder",
+        "--cluster_port",
+        "0",
+        "--cluster_addresses",
+        nodes[0]!.gossip,
+        "--cluster_secret",
+        "wrong",
+      ],
       dir,
     );
     // It cannot complete the gossip join, so it never serves, and no member ever lists it.

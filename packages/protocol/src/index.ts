@@ -1,3 +1,29 @@
+export type { ClientChannelOptions, ServerChannelOptions } from "./channel-options.js";
+export { clientChannelOptions, serverChannelOptions } from "./channel-options.js";
+export type { DialOptions } from "./clients.js";
+export {
+  createHealthClient,
+  createPeerSyncClient,
+  createRpcCacheClient,
+  createRpcServerClient,
+} from "./clients.js";
+export type { HealthServer } from "./gen/grpc/health/v1/health.js";
+export {
+  HealthCheckRequest,
+  HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  HealthClient,
+  HealthService,
+} from "./gen/grpc/health/v1/health.js";
+export type { PeerSyncServer } from "./gen/plz_cache/v1/peer.js";
+export {
+  KeyEntry,
+  ListKeysRequest,
+  ListKeysResponse,
+  PeerSyncClient,
+  PeerSyncService,
+} from "./gen/plz_cache/v1/peer.js";
+export type { RpcCacheServer, RpcServerServer } from "./gen/rpc_cache.js";
 export {
   Artifact,
   DeleteRequest,
@@ -18,30 +44,9 @@ export {
   StoreRequest,
   StoreResponse,
 } from "./gen/rpc_cache.js";
-export type { RpcCacheServer, RpcServerServer } from "./gen/rpc_cache.js";
-export {
-  HealthCheckRequest,
-  HealthCheckResponse,
-  HealthCheckResponse_ServingStatus,
-  HealthClient,
-  HealthService,
-} from "./gen/grpc/health/v1/health.js";
-export type { HealthServer } from "./gen/grpc/health/v1/health.js";
-export {
-  KeyEntry,
-  ListKeysRequest,
-  ListKeysResponse,
-  PeerSyncClient,
-  PeerSyncService,
-} from "./gen/plz_cache/v1/peer.js";
-export type { PeerSyncServer } from "./gen/plz_cache/v1/peer.js";
-export { COMPRESSION_GZIP, HEALTH_SERVICE_NAME, MAX_MESSAGE_BYTES } from "./limits.js";
-export { clientChannelOptions, serverChannelOptions } from "./channel-options.js";
-export type { ClientChannelOptions, ServerChannelOptions } from "./channel-options.js";
-export { createHealthClient, createPeerSyncClient, createRpcCacheClient, createRpcServerClient } from "./clients.js";
-export type { DialOptions } from "./clients.js";
-export { callUnary } from "./unary.js";
-export type { CallSettings, UnaryMethod } from "./unary.js";
-export { ERROR_STATUS, isRetryableStatus, isServiceError, serviceError, statusFor } from "./status.js";
-export type { ErrorCode } from "./status.js";
 export { encodeHash } from "./key.js";
+export { COMPRESSION_GZIP, HEALTH_SERVICE_NAME, MAX_MESSAGE_BYTES } from "./limits.js";
+export type { ErrorCode } from "./status.js";
+export { ERROR_STATUS, isRetryableStatus, isServiceError, serviceError, statusFor } from "./status.js";
+export type { CallSettings, UnaryMethod } from "./unary.js";
+export { callUnary } from "./unary.js";

@@ -51,8 +51,12 @@ const artifact = (i: number) => ({
   symlink: i % 2 ? `../dest${i}` : "",
 });
 const hash = Buffer.from([0xff, 0x00, 0x80, 0x7f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
-const node = (i: number) => ({ name: `node-${i}`, address: `10.0.0.${i}:7677`, hash_begin: i, hash_end: 4294967295 });
-const camelNode = (i: number) => ({ name: `node-${i}`, address: `10.0.0.${i}:7677`, hashBegin: i, hashEnd: 4294967295 });
+const camelNode = (i: number) => ({
+  name: `node-${i}`,
+  address: `10.0.0.${i}:7677`,
+  hashBegin: i,
+  hashEnd: 4294967295,
+});
 
 /** ts-proto uses camelCase, the .proto (and protobufjs with keepCase) uses snake_case. */
 function snake(v: unknown): unknown {
@@ -199,7 +203,8 @@ describe("wire compatibility with an independent protobuf implementation", () =>
       const gen = c.gen as unknown as Gen;
       const full = gen.fromPartial(c.value as never);
       const bytes = Buffer.from(gen.encode(full as never).finish());
-      const decoded = c.side === "request" ? c.codec.requestDeserialize(bytes) : c.codec.responseDeserialize(bytes);
+      const decoded =
+        c.side === "request" ? c.codec.requestDeserialize(bytes) : c.codec.responseDeserialize(bytes);
       expect(snake(decoded)).toEqual(snake(full));
     });
 
@@ -225,13 +230,17 @@ describe("wire compatibility with an independent protobuf implementation", () =>
   it("puts each field on its spec field number", () => {
     // Artifact.symlink is field 5 (tag 0x2a), JoinResponse.size is field 6 (tag 0x30),
     // ReplicateRequest.peer is field 7 (tag 0x3a), Node.hash_end is field 4 (tag 0x20).
-    const a = Buffer.from(StoreRequest.encode(StoreRequest.fromPartial({ artifacts: [{ symlink: "x" }] })).finish());
+    const a = Buffer.from(
+      StoreRequest.encode(StoreRequest.fromPartial({ artifacts: [{ symlink: "x" }] })).finish(),
+    );
     expect([...a]).toEqual([0x0a, 3, 0x2a, 1, 0x78]);
     const j = Buffer.from(JoinResponse.encode(JoinResponse.fromPartial({ size: 3 })).finish());
     expect([...j]).toEqual([0x30, 3]);
     const r = Buffer.from(ReplicateRequest.encode(ReplicateRequest.fromPartial({ peer: "p" })).finish());
     expect([...r]).toEqual([0x3a, 1, 0x70]);
-    const n = Buffer.from(ListResponse.encode(ListResponse.fromPartial({ nodes: [{ hashEnd: 1 }] })).finish());
+    const n = Buffer.from(
+      ListResponse.encode(ListResponse.fromPartial({ nodes: [{ hashEnd: 1 }] })).finish(),
+    );
     expect([...n]).toEqual([0x0a, 2, 0x20, 1]);
   });
 });
@@ -266,16 +275,44 @@ describe("the .proto matches the spec's field tables", () => {
 });
 
 describe("plz-cache's own PeerSync messages", () => {
-  const pkgPeer = loadSync(["plz_cache/v1/peer.proto"], { includeDirs: [protoDir], keepCase: true, longs: Number, defaults: true, arrays: true });
+  const pkgPeer = loadSync(["plz_cache/v1/peer.proto"], {
+    includeDirs: [protoDir],
+    keepCase: true,
+    longs: Number,
+    defaults: true,
+    arrays: true,
+  });
   it("ListKeys round-trips through protobufjs field by field", async () => {
     const { ListKeysRequest, ListKeysResponse } = await import("./gen/plz_cache/v1/peer.js");
     const codec = (pkgPeer["plz_cache.v1.PeerSync"] as unknown as Record<string, Codec>).ListKeys!;
-    const req = ListKeysRequest.fromPartial({ begin: 7, end: 4294967295, endIsTop: true, after: "k", limit: 100 });
-    expect(snake(codec.requestDeserialize(Buffer.from(ListKeysRequest.encode(req).finish())))).toEqual(snake(req));
+    const req = ListKeysRequest.fromPartial({
+      begin: 7,
+      end: 4294967295,
+      endIsTop: true,
+      after: "k",
+      limit: 100,
+    });
+    expect(snake(codec.requestDeserialize(Buffer.from(ListKeysRequest.encode(req).finish())))).toEqual(
+      snake(req),
+    );
     const res = ListKeysResponse.fromPartial({
-      keys: [{ key: "a/b", digest: "ff", os: "linux", arch: "amd64", hash, package: "p", target: "t", file: "f", point: 9 }],
+      keys: [
+        {
+          key: "a/b",
+          digest: "ff",
+          os: "linux",
+          arch: "amd64",
+          hash,
+          package: "p",
+          target: "t",
+          file: "f",
+          point: 9,
+        },
+      ],
       next: "a/b",
     });
-    expect(snake(codec.responseDeserialize(Buffer.from(ListKeysResponse.encode(res).finish())))).toEqual(snake(res));
+    expect(snake(codec.responseDeserialize(Buffer.from(ListKeysResponse.encode(res).finish())))).toEqual(
+      snake(res),
+    );
   });
 });

@@ -2,6 +2,7 @@
 import { StoreError } from "./errors.js";
 import type { StoreEvent } from "./events.js";
 import { NOOP_LOGGER } from "./internal/noop-logger.js";
+import { DEFAULT_READ_CACHE_BYTES } from "./internal/read-cache.js";
 import type { Logger, StoreOptions } from "./types.js";
 
 const GiB = 1024 ** 3;
@@ -34,6 +35,7 @@ export interface ResolvedOptions {
   fsync: boolean;
   fsyncDirectories: boolean;
   lastReadFlushMs: number;
+  readCacheBytes: number;
   clock: () => number;
   logger: Logger;
   onEvent: ((event: StoreEvent) => void) | undefined;
@@ -69,6 +71,7 @@ export function resolveOptions(opts: StoreOptions): ResolvedOptions {
     fsync: opts.fsync ?? true,
     fsyncDirectories: opts.fsyncDirectories ?? false,
     lastReadFlushMs: nonNegative("lastReadFlushMs", opts.lastReadFlushMs, DEFAULT_LAST_READ_FLUSH_MS),
+    readCacheBytes: nonNegative("readCacheBytes", opts.readCacheBytes, DEFAULT_READ_CACHE_BYTES),
     clock: opts.clock ?? Date.now,
     logger: opts.logger ?? NOOP_LOGGER,
     onEvent: opts.onEvent,

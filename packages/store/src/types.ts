@@ -94,6 +94,11 @@ export interface StoreOptions {
   fsyncDirectories?: boolean | undefined;
   /** How often batched last-read times are written to the index. Default 1000 ms. */
   lastReadFlushMs?: number | undefined;
+  /**
+   * Bytes of small (<= 256 KiB) recently read bodies kept in memory, checked against the
+   * index row and the digest on every hit. 0 disables it. Default 64 MiB.
+   */
+  readCacheBytes?: number | undefined;
   /** Time source for stored-at, last-read and ages, in ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
   /** Where warnings (rebuilds, corrupt blobs) go. Default: a logger that drops everything. */

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CacheClient } from "../cache-client.js";
+import { ioError } from "../internal/io-error.js";
 import type { CacheClientOptions, TlsOptions } from "../options.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./usage-error.js";
@@ -41,9 +42,7 @@ function readPem(flag: string, path: string | undefined): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new UsageError(
-      `cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw ioError(err, `read ${flag} ${path}`);
   }
 }
 

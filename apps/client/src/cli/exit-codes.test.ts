@@ -13,14 +13,19 @@ describe("exit codes", () => {
       UNSAFE_PATH: 3,
       CLOSED: 3,
       INVALID: 2,
-      IO: 4,
+      IO: 2,
     };
     for (const [code, exit] of Object.entries(expected)) {
       expect(exitCodeFor(new ClientError(code as ClientErrorCode, "x")), code).toBe(exit);
     }
   });
 
-  it("treats anything else as a local failure", () => {
-    expect(exitCodeFor(new Error("boom"))).toBe(EXIT.LOCAL);
+  it("treats anything else as an internal failure, exit 3", () => {
+    expect(exitCodeFor(new Error("boom"))).toBe(EXIT.CACHE);
+    expect(exitCodeFor("boom")).toBe(3);
+  });
+
+  it("has exactly the codes 0 to 3", () => {
+    expect(Object.values(EXIT).sort()).toEqual([0, 1, 2, 3]);
   });
 });

@@ -1,4 +1,4 @@
-/** The CLI's exit codes (a contract: scripts branch on them). */
+/** The CLI's exit codes: a contract (scripts branch on them), and these four are all there are. */
 import { ClientError } from "../errors.js";
 
 export const EXIT = {
@@ -6,24 +6,28 @@ export const EXIT = {
   OK: 0,
   /** `retrieve` found nothing, or not everything asked for. */
   MISS: 1,
-  /** The command line is wrong (message and usage line on stderr). */
+  /**
+   * The user's input is wrong: the command line (message and usage line on stderr), or a local
+   * file it names (a FILE that is missing or unreadable, an `--out` that cannot be written, an
+   * unreadable `--ca_cert`/`--cert`/`--key`; one line).
+   */
   USAGE: 2,
-  /** The cache is unreachable, or refused the request (including `UNAUTHENTICATED`). */
+  /**
+   * The cache is unreachable or refused the request (including `UNAUTHENTICATED`), sent
+   * something unsafe, or the client failed internally.
+   */
   CACHE: 3,
-  /** A local file could not be read or written, or an unexpected internal error. */
-  LOCAL: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The exit code for an error a command failed with. */
 export function exitCodeFor(err: unknown): ExitCode {
-  if (!(err instanceof ClientError)) return EXIT.LOCAL;
+  if (!(err instanceof ClientError)) return EXIT.CACHE;
   switch (err.code) {
     case "INVALID":
-      return EXIT.USAGE;
     case "IO":
-      return EXIT.LOCAL;
+      return EXIT.USAGE;
     default:
       return EXIT.CACHE;
   }

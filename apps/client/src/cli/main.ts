@@ -89,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       writeLine(io.stderr, usageLine(cmd));
       return EXIT.USAGE;
     }
+    // A local file problem (IO: exit 2) or the cache's (exit 3): one line, no usage line.
     if (err instanceof ClientError) {
       writeLine(io.stderr, `${prefix(cmd)}: ${oneLine(err.message)}`);
       return exitCodeFor(err);
@@ -97,6 +98,6 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stderr,
       `${prefix(cmd)}: internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`,
     );
-    return EXIT.LOCAL;
+    return exitCodeFor(err);
   }
 }

@@ -1,8 +1,7 @@
 /**
  * Real `plz-cache-node` processes for integration tests, on free ports with temp dirs. A
  * {@link Fleet} owns every process and directory a test file starts, so `afterAll(() =>
- * fleet.stop())` leaves nothing behind; clustered fleets (once the cluster feature lands) are
- * `fleet.start({ args: [...cluster flags] })` several times.
+ * fleet.stop())` leaves nothing behind. Clusters are built on it in `cluster.ts`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -38,6 +37,12 @@ export class NodeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   port = 0;
   httpPort = 0;
+  /** The node's name, as it logged it. */
+  name = "";
+  /** Gossip `host:port` (clustered nodes only). */
+  clusterAddress = "";
+  /** The cluster slot it serves (clustered nodes only; -1 otherwise). */
+  slot = -1;
 
   constructor(args: readonly string[], dir: string, env: NodeJS.ProcessEnv = {}) {
     if (!existsSync(NODE_CLI)) {
@@ -87,6 +92,24 @@ export class NodeProcess {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** GETs `path` from the node's HTTP port. */
+  async http(path: string): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}${path}`);
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+    return res.text();
+  }
+
+  /** The Prometheus counter `name{arch="<arch>"}` (0 before it first counts). */
+  async counter(name: string, arch: string): Promise<number> {
+    const text = await this.http("/metrics");
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{arch="${arch}"} `));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
   /** Kills the process at once (SIGKILL) and waits for it to be gone. */
   async kill(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
@@ -125,6 +148,9 @@ export class Fleet {
     const serving = await node.waitForLog((l) => l.msg === "serving");
     node.port = serving.port as number;
     node.httpPort = (serving.httpPort as number | undefined) ?? 0;
+    node.name = typeof serving.node === "string" ? serving.node : "";
+    node.clusterAddress = (serving.clusterPort as string | undefined) ?? "";
+    node.slot = typeof serving.slot === "number" ? serving.slot : -1;
     return node;
   }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Member, Membership } from "@plz-cache/membership";
 import {
+  callUnary,
   type DeleteRequest,
   type JoinRequest,
   type JoinResponse,
@@ -9,13 +10,12 @@ import {
   PeerSyncService,
   RpcServerService,
   type StoreRequest,
-  callUnary,
 } from "@plz-cache/protocol";
 import {
   FixedPlacement,
+  fixedRepairPlan,
   type RepairEntry,
   Replicator,
-  fixedRepairPlan,
   repairRange,
 } from "@plz-cache/replication";
 import type { ArtifactStore } from "@plz-cache/store";
@@ -106,7 +106,8 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
         const size = config.clusterSize!;
         const t = saved && saved.size === size ? saved : new SlotTable(size);
         const s = t.assign(config.nodeName, grpcAddress);
-        if (s === undefined) throw new ClusterError("FULL", `every slot of the saved ${size}-node table is taken`);
+        if (s === undefined)
+          throw new ClusterError("FULL", `every slot of the saved ${size}-node table is taken`);
         log.notice({ size, slot: s }, "seeded the cluster");
         return [t, s];
       };
@@ -169,7 +170,10 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
       const slot = Number(m.meta.slot);
       if (m.meta.slot === undefined || !Number.isInteger(slot) || !m.meta.grpc) return;
       if (m.meta.size && Number(m.meta.size) !== this.table.size) {
-        this.#log.error({ peer: m.name, size: m.meta.size }, "peer reports another cluster size; ignoring it");
+        this.#log.error(
+          { peer: m.name, size: m.meta.size },
+          "peer reports another cluster size; ignoring it",
+        );
         return;
       }
       if (this.table.set(slot, { name: m.name, address: m.meta.grpc })) {
@@ -233,7 +237,14 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
               { timeoutMs: 30_000, ...(md ? { metadata: md } : {}) },
             );
             const keys = res.keys.map((k) => {
-              const ref = { os: k.os, arch: k.arch, hash: k.hash, package: k.package, target: k.target, file: k.file };
+              const ref = {
+                os: k.os,
+                arch: k.arch,
+                hash: k.hash,
+                package: k.package,
+                target: k.target,
+                file: k.file,
+              };
               refs.set(k.key, ref);
               return { key: k.key, digest: k.digest, ref };
             });
@@ -251,7 +262,15 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
                   os: ref.os,
                   arch: ref.arch,
                   hash: Buffer.from(ref.hash),
-                  artifacts: [{ package: ref.package, target: ref.target, file: ref.file, body: Buffer.alloc(0), symlink: "" }],
+                  artifacts: [
+                    {
+                      package: ref.package,
+                      target: ref.target,
+                      file: ref.file,
+                      body: Buffer.alloc(0),
+                      symlink: "",
+                    },
+                  ],
                 },
                 { timeoutMs: 60_000, ...(md ? { metadata: md } : {}) },
               );
@@ -310,7 +329,12 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
     const slot = req.name ? this.table.assign(req.name, req.address) : undefined;
     if (slot === undefined) {
       this.#log.warn({ peer: req.name }, "refused a join: every slot is taken");
-      return Promise.resolve({ success: false, node: undefined, nodes: this.table.nodes(), size: this.table.size });
+      return Promise.resolve({
+        success: false,
+        node: undefined,
+        nodes: this.table.nodes(),
+        size: this.table.size,
+      });
     }
     saveTable(this.#deps.config.dir, this.table);
     this.#log.notice({ peer: req.name, slot, address: req.address }, "node joined");
@@ -372,7 +396,8 @@ async function joinThroughCoordinator(
           );
         }
         const table = new SlotTable(res.size);
-        for (const n of res.nodes) table.set(table.ring.slotOf(n.hashBegin), { name: n.name, address: n.address });
+        for (const n of res.nodes)
+          table.set(table.ring.slotOf(n.hashBegin), { name: n.name, address: n.address });
         const slot = table.ring.slotOf(res.node!.hashBegin);
         table.set(slot, { name: config.nodeName, address: grpcAddress });
         log.notice({ slot, size: res.size, via: m.name }, "joined the cluster");

@@ -1,6 +1,6 @@
 import { status } from "@grpc/grpc-js";
-import { type Artifact, RpcServerService, callUnary, isServiceError } from "@plz-cache/protocol";
-import { ReplicationError, type ReplicateOp, type ReplicationTransport } from "@plz-cache/replication";
+import { type Artifact, callUnary, isServiceError, RpcServerService } from "@plz-cache/protocol";
+import { type ReplicateOp, ReplicationError, type ReplicationTransport } from "@plz-cache/replication";
 import type { ArtifactStore } from "@plz-cache/store";
 import type { PeerClients } from "./peer-clients.js";
 
@@ -35,10 +35,21 @@ export class GrpcReplicationTransport implements ReplicationTransport {
       hash = Buffer.from(op.hash);
       artifacts = await Promise.all(
         op.artifacts.map(async (a) => {
-          const ref = { os: op.os, arch: op.arch, hash: op.hash, package: a.package, target: a.target, file: a.file };
+          const ref = {
+            os: op.os,
+            arch: op.arch,
+            hash: op.hash,
+            package: a.package,
+            target: a.target,
+            file: a.file,
+          };
           const entries = await this.#store.get(ref);
           const e = entries?.find((x) => x.file === a.file);
-          if (!e) throw new ReplicationError("OBSOLETE", `${a.package}:${a.target}/${a.file} is no longer stored here`);
+          if (!e)
+            throw new ReplicationError(
+              "OBSOLETE",
+              `${a.package}:${a.target}/${a.file} is no longer stored here`,
+            );
           return { ...a, body: e.body ?? Buffer.alloc(0), symlink: e.symlink ?? "" };
         }),
       );
@@ -47,7 +58,13 @@ export class GrpcReplicationTransport implements ReplicationTransport {
       // (a delete of nothing would otherwise be meaningless).
       artifacts = op.everything
         ? []
-        : op.artifacts.map((t) => ({ package: t.package, target: t.target, file: "", body: Buffer.alloc(0), symlink: "" }));
+        : op.artifacts.map((t) => ({
+            package: t.package,
+            target: t.target,
+            file: "",
+            body: Buffer.alloc(0),
+            symlink: "",
+          }));
     }
     const client = this.#clients.rpcServer(address);
     const md = this.#clients.metadata(RpcServerService.replicate.path);
@@ -67,7 +84,9 @@ export class GrpcReplicationTransport implements ReplicationTransport {
     );
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(new ReplicationError("CLOSED", "aborted"));
-      signal.addEventListener("abort", () => reject(new ReplicationError("CLOSED", "aborted")), { once: true });
+      signal.addEventListener("abort", () => reject(new ReplicationError("CLOSED", "aborted")), {
+        once: true,
+      });
     });
     let res: { success: boolean };
     try {
@@ -77,7 +96,9 @@ export class GrpcReplicationTransport implements ReplicationTransport {
       if (isServiceError(err) && err.code !== status.UNAVAILABLE && err.code !== status.DEADLINE_EXCEEDED) {
         throw new ReplicationError("REFUSED", `${peer} refused: ${err.details}`, { cause: err });
       }
-      throw new ReplicationError("UNREACHABLE", `${peer} unreachable: ${(err as Error).message}`, { cause: err });
+      throw new ReplicationError("UNREACHABLE", `${peer} unreachable: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (!res.success) throw new ReplicationError("REFUSED", `${peer} answered success: false`);
   }

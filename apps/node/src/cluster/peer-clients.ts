@@ -1,9 +1,9 @@
 import type { ChannelCredentials, Metadata } from "@grpc/grpc-js";
 import {
-  type PeerSyncClient,
-  type RpcServerClient,
   createPeerSyncClient,
   createRpcServerClient,
+  type PeerSyncClient,
+  type RpcServerClient,
 } from "@plz-cache/protocol";
 import type { PeerAuth } from "./peer-auth.js";
 

@@ -11,7 +11,7 @@ import type { ArtifactStore } from "@plz-cache/store";
 import type { AccessPolicy } from "../auth.js";
 import type { NodeLogger } from "../logger.js";
 import type { NodeMetrics } from "../metrics.js";
-import { RpcError, deleteArtifacts, refOf, storeArtifacts, unaryHandler } from "../rpc-cache.js";
+import { deleteArtifacts, RpcError, refOf, storeArtifacts, unaryHandler } from "../rpc-cache.js";
 
 /** What the node-to-node services need from the cluster. */
 export interface PeerHandlers {
@@ -49,7 +49,10 @@ export function createPeerServices(deps: Deps): { rpcServer: RpcServerServer; pe
     if (!answer) throw new RpcError("FAILED_PRECONDITION", "this node is not part of a cluster");
     return answer;
   };
-  const replicate = async (req: ReplicateRequest, call: { getPeer(): string }): Promise<ReplicateResponse> => {
+  const replicate = async (
+    req: ReplicateRequest,
+    call: { getPeer(): string },
+  ): Promise<ReplicateResponse> => {
     requireCluster(deps);
     if (req.delete) {
       await deleteArtifacts(store, { ...req, everything: req.artifacts.length === 0 });
@@ -74,7 +77,10 @@ export function createPeerServices(deps: Deps): { rpcServer: RpcServerServer; pe
         requireCluster(deps);
         const end = req.endIsTop ? 2 ** 32 : req.end;
         const limit = Math.min(Math.max(req.limit || 1000, 1), MAX_LIST_KEYS);
-        const rows = store.scanRange(req.begin, end, { limit: limit + 1, ...(req.after ? { after: req.after } : {}) });
+        const rows = store.scanRange(req.begin, end, {
+          limit: limit + 1,
+          ...(req.after ? { after: req.after } : {}),
+        });
         const page = rows.slice(0, limit);
         const keys: KeyEntry[] = page.map((r) => ({
           key: r.key,

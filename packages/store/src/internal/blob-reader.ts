@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { StoreError } from "../errors.js";
 import { type BlobTrailer, corrupt, decodeFooter, decodeTrailer, FOOTER_BYTES } from "./blob-format.js";
-import { errnoCode } from "./blob-writer.js";
+import { errnoCode, sha256Hex } from "./blob-writer.js";
 
 /** How much of a file's end is read at once to find the footer and trailer. */
 const TAIL_READ_BYTES = 16 * 1024;
@@ -96,8 +96,7 @@ export async function readWholeBlob(
     const trailer = decodeTrailer(buf.subarray(trailerStart, size - FOOTER_BYTES), footer, size);
     checkKey(trailer, expectedKey);
     const body = buf.subarray(0, trailer.size);
-    if (createHash("sha256").update(body).digest("hex") !== trailer.sha256)
-      throw corrupt("body digest mismatch");
+    if ((await sha256Hex(body)) !== trailer.sha256) throw corrupt("body digest mismatch");
     return { trailer, body, identity };
   } catch (err) {
     if (err instanceof StoreError && err.code === "CORRUPT") throw new CorruptBlobError(err, identity);

@@ -39,6 +39,7 @@ import { type IndexDb, type IndexRow, isCorruptionError } from "./index-db.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { LastReadBatch } from "./last-read.js";
 import { PinSet } from "./pins.js";
+import { ReadCache } from "./read-cache.js";
 import { rebuildIndex } from "./rebuild.js";
 import { infoFromTrailer, rowFromTrailer } from "./rows.js";
 import { TxnBatcher } from "./txn-batcher.js";
@@ -60,6 +61,7 @@ export class Engine {
   readonly locks = new KeyedMutex();
   readonly pins = new PinSet();
   readonly lastRead: LastReadBatch;
+  readonly readCache: ReadCache;
   private readonly batch: TxnBatcher;
   /** Blob directories known to exist (saves a failed rename per new directory). */
   private readonly knownDirs = new Set<string>();
@@ -85,6 +87,7 @@ export class Engine {
     this.blobsDir = join(dir, BLOBS_DIR);
     this.tmpDir = join(dir, TMP_DIR);
     this.batch = new TxnBatcher((fn) => this.db.transaction(fn));
+    this.readCache = new ReadCache(opts.readCacheBytes);
     this.lastRead = new LastReadBatch(
       opts.lastReadFlushMs,
       (entries) => this.guard("flushing last-read times", () => this.db.touchMany(entries)),
@@ -210,6 +213,7 @@ export class Engine {
         await this.indexWrite("journalling a write", () => this.db.addPending(key, row.blob, startedAt));
         await this.renameIntoPlace(tmpPath, blobPath(this.dir, row.blob));
         const replaced = await this.indexWrite("indexing a write", () => this.db.commitInTransaction(row));
+        this.readCache.delete(key);
         this.totalBytes += row.size - (replaced ?? 0);
         if (replaced === null) this.numFiles++;
         this.afterCommit();
@@ -256,6 +260,13 @@ export class Engine {
 
   /** Reads and verifies one artifact whole; null (and the miss repaired) when missing or corrupt. */
   async readEntry(row: IndexRow, file: string): Promise<StoredEntry | null> {
+    if (row.kind !== 1) {
+      const cached = this.readCache.get(row);
+      if (cached) {
+        this.lastRead.touch(row.key, this.opts.clock());
+        return { file, body: cached };
+      }
+    }
     const unpin = this.pins.pin(row.key);
     try {
       let blob: Awaited<ReturnType<typeof readWholeBlob>>;
@@ -272,9 +283,9 @@ export class Engine {
       }
       this.lastRead.touch(row.key, this.opts.clock());
       const { trailer } = blob;
-      return trailer.kind === "symlink"
-        ? { file, symlink: trailer.symlink ?? "" }
-        : { file, body: blob.body };
+      if (trailer.kind === "symlink") return { file, symlink: trailer.symlink ?? "" };
+      this.readCache.put(row, blob.body);
+      return { file, body: blob.body };
     } finally {
       unpin();
     }
@@ -379,6 +390,7 @@ export class Engine {
     const run = (async () => {
       if (this.commitsActive > 0) await new Promise<void>((wake) => this.commitsIdle.push(wake));
       this.epoch++;
+      this.readCache.clear();
       const trash = join(this.dir, TRASH_DIR, `${Date.now()}-${randomBytes(4).toString("hex")}`);
       try {
         await mkdir(join(this.dir, TRASH_DIR), { recursive: true });

@@ -1,4 +1,9 @@
-/** The CLI against a cluster (a fake one, of in-process servers that list each other). */
+/**
+ * The CLI against a fake cluster of in-process servers that list each other, where every call
+ * each node receives can be counted: the CLI sends a store to the owner alone, and deletes to
+ * every node itself (a real cluster would forward them, hiding whether the client did). The
+ * same commands against real nodes are in `cluster.test.ts`.
+ */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +22,7 @@ afterAll(async () => {
   await fleet.stop();
 });
 
-describe("plz-cache against a cluster", () => {
+describe("plz-cache against a fake cluster", () => {
   it("nodes: prints each node's name, address and range, one a line", async () => {
     const r = await plzCache(["--server", cl.node(1).address, "nodes"]);
     expect(r.code, r.stderr).toBe(0);
