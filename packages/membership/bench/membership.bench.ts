@@ -7,8 +7,10 @@
  *
  * Prints tables and writes bench-results/membership.json.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
   DEFAULT_GOSSIP_INTERVAL_MS,
@@ -17,7 +19,6 @@ import {
   DEFAULT_RETRANSMIT_MULT,
   DEFAULT_SUSPICION_MAX_TIMEOUT_MULT,
   DEFAULT_SUSPICION_MULT,
-  Membership,
   type SimNodeOptions,
   Simulator,
 } from "../src/index.js";
@@ -206,34 +207,64 @@ async function lifeguardComparison() {
   return out;
 }
 
-/** Real UDP on 127.0.0.1, default (LAN) settings: time until every member marks an abruptly closed one dead. */
+interface MemberProcess {
+  name: string;
+  proc: ChildProcess;
+  address: string;
+  joined: Set<string>;
+  deadAt: Map<string, number>;
+}
+
+/** Starts `bench/member-process.ts` in a child process; resolves once it has joined. */
+function spawnMember(name: string, seed?: string): Promise<MemberProcess> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", join(here, "member-process.ts"), name, ...(seed ? [seed] : [])],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const member: MemberProcess = { name, proc, address: "", joined: new Set(), deadAt: new Map() };
+  return new Promise((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on("line", (line) => {
+      const e = JSON.parse(line) as { type: string; member?: string; address?: string };
+      if (e.type === "ready") {
+        member.address = e.address!;
+        resolve(member);
+      } else if (e.type === "join") member.joined.add(e.member!);
+      else if (e.type === "dead" && !member.deadAt.has(e.member!))
+        member.deadAt.set(e.member!, performance.now());
+    });
+    proc.once("exit", (code) => reject(new Error(`member ${name} exited ${code}`)));
+  });
+}
+
+/**
+ * Real processes on 127.0.0.1, UDP + TCP, default (LAN) settings: SIGKILL one and time until
+ * every other member has marked it dead.
+ */
 async function loopback(trials: number, size: number) {
   const results: number[] = [];
   for (let t = 0; t < trials; t++) {
-    const nodes: Membership[] = [];
-    for (let i = 0; i < size; i++) {
-      const m = new Membership({ name: `lo-${t}-${i}`, bindHost: "127.0.0.1", bindPort: 0 });
-      await m.start();
-      nodes.push(m);
-    }
-    for (const m of nodes.slice(1)) await m.join([nodes[0]!.address]);
-    const converge = Date.now() + 15_000;
-    while (!nodes.every((m) => m.aliveMembers().length === size) && Date.now() < converge) {
+    const first = await spawnMember(`lo-${t}-0`);
+    const members = [first];
+    for (let i = 1; i < size; i++) members.push(await spawnMember(`lo-${t}-${i}`, first.address));
+    const converge = performance.now() + 20_000;
+    while (members.some((m) => m.joined.size < size - 1) && performance.now() < converge) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Kill at a random moment of the probe cycle.
     await new Promise((r) => setTimeout(r, 2_000 + Math.random() * 1_000));
-    const victim = nodes[size - 1]!;
-    const rest = nodes.slice(0, -1);
+    const victim = members[size - 1]!;
+    const rest = members.slice(0, -1);
     const start = performance.now();
-    await victim.close();
-    while (
-      !rest.every((m) => m.member(victim.name)?.state === "dead") &&
-      performance.now() - start < 30_000
-    ) {
+    victim.proc.kill("SIGKILL");
+    while (rest.some((m) => !m.deadAt.has(victim.name)) && performance.now() - start < 30_000) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    results.push(performance.now() - start);
-    await Promise.all(rest.map((m) => m.close()));
+    results.push(
+      Math.max(...rest.map((m) => (m.deadAt.get(victim.name) ?? Number.POSITIVE_INFINITY) - start)),
+    );
+    for (const m of rest) m.proc.kill("SIGKILL");
   }
   return {
     clusterSize: size,
@@ -262,7 +293,7 @@ async function main(): Promise<void> {
   process.stderr.write("lifeguard comparison...\n");
   const lifeguard = await lifeguardComparison();
   process.stderr.write("real loopback...\n");
-  const real = [await loopback(quick ? 2 : 5, 10), await loopback(quick ? 2 : 3, 5)];
+  const real = [await loopback(quick ? 3 : 10, 10), await loopback(quick ? 3 : 10, 5)];
 
   console.log("\nSimulator (virtual time, LAN defaults, 1 ms +-1 ms links)");
   table([
@@ -336,7 +367,7 @@ async function main(): Promise<void> {
   ]);
   for (const r of real) {
     console.log(
-      `Real loopback (UDP+TCP, defaults, ${r.clusterSize} nodes): abrupt close -> dead at all: mean ${r.meanMs} ms, p50 ${r.p50Ms}, max ${r.maxMs}; within 6 s: ${r.within6s}/${r.trials} (${r.samplesMs.join(", ")})`,
+      `Real loopback (processes, UDP+TCP, defaults, ${r.clusterSize} nodes): SIGKILL -> dead at all: mean ${r.meanMs} ms, p50 ${r.p50Ms}, max ${r.maxMs}; within 6 s: ${r.within6s}/${r.trials} (${r.samplesMs.join(", ")})`,
     );
   }
 
