@@ -11,16 +11,26 @@ export type Access = "read" | "write" | "peer";
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-/** Every certificate in a PEM file, or in every regular file of a directory, by SHA-256 fingerprint. */
-export function loadCertificateList(path: string): Set<string> {
-  const files = statSync(path).isDirectory()
+/** The files a certificate list names: the file itself, or every regular file of a directory. */
+export function certificateFiles(path: string): string[] {
+  return statSync(path).isDirectory()
     ? readdirSync(path)
+        .sort()
         .map((f) => join(path, f))
         .filter((f) => statSync(f).isFile())
     : [path];
+}
+
+/** The PEM `CERTIFICATE` blocks of a text, in order. */
+export function pemCertificates(text: string): string[] {
+  return text.match(PEM_CERT) ?? [];
+}
+
+/** Every certificate in a PEM file, or in every regular file of a directory, by SHA-256 fingerprint. */
+export function loadCertificateList(path: string): Set<string> {
   const fingerprints = new Set<string>();
-  for (const file of files) {
-    for (const pem of readFileSync(file, "utf8").match(PEM_CERT) ?? []) {
+  for (const file of certificateFiles(path)) {
+    for (const pem of pemCertificates(readFileSync(file, "utf8"))) {
       fingerprints.add(new X509Certificate(pem).fingerprint256);
     }
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ClusterError } from "./cluster/fixed-cluster.js";
 import { ConfigError, parseConfig } from "./config.js";
+import { checkConfigFiles } from "./config-files.js";
 import { createLogger } from "./logger.js";
 import { CacheServer } from "./server.js";
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(process.argv.slice(2));
+    checkConfigFiles(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       if (err.message) process.stderr.write(`plz-cache-node: ${err.message}\n`);

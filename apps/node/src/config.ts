@@ -155,7 +155,7 @@ export function parseConfig(argv: string[]): NodeConfig {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed") throw new ConfigError("", 0);
-      throw new ConfigError(e.message.replace(/^error: /, ""));
+      throw new ConfigError(oneLine(e.message));
     }
     throw e;
   }
@@ -196,6 +196,18 @@ export function parseConfig(argv: string[]): NodeConfig {
   return config;
 }
 
+/**
+ * A commander message on one line: its "error: " prefix dropped and a suggestion on the next
+ * line ("\n(Did you mean --http_port?)") folded in as "(did you mean --http_port?)".
+ */
+export function oneLine(message: string): string {
+  return message
+    .replace(/^error: /, "")
+    .replace(/\s*\n\s*\(Did you mean /g, " (did you mean ")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
+}
+
 function validate(c: NodeConfig): void {
   if (c.lowWaterMark > c.highWaterMark) {
     throw new ConfigError("--low_water_mark must not be above --high_water_mark");
@@ -213,6 +225,11 @@ function validate(c: NodeConfig): void {
   }
   if ((c.writableCerts || c.readonlyCerts || c.clusterCerts) && !c.caCertFile) {
     throw new ConfigError("client certificate lists need --ca_cert_file to verify client certificates");
+  }
+  if (c.clusterCerts && !c.clusterSecret) {
+    throw new ConfigError(
+      "--cluster_certs needs --cluster_secret (or PLZ_CACHE_CLUSTER_SECRET) too: gossip is not TLS, the secret encrypts and authenticates it",
+    );
   }
   if (c.seedCluster && (c.clusterSize === undefined || c.clusterSize < 2)) {
     throw new ConfigError("--seed_cluster needs --cluster_size greater than 1");
