@@ -76,6 +76,7 @@ describe("parseConfig", () => {
     [["--key_file", "k.pem"], /both or neither/],
     [["--seed_cluster"], /cluster_size/],
     [["--seed_cluster", "--cluster_size", "1"], /greater than 1/],
+    [["--node_name", "a", "--seed_if", "a", "-c", "b:7946"], /^--seed_if a needs --cluster_size/],
     [["-l", "3G", "-i", "2G"], /low_water_mark/],
     [["--writable_certs", "w.pem"], /need TLS/],
     [["-v", "loud"], /must be one of/],

@@ -234,6 +234,9 @@ function validate(c: NodeConfig): void {
   if (c.seedCluster && (c.clusterSize === undefined || c.clusterSize < 2)) {
     throw new ConfigError("--seed_cluster needs --cluster_size greater than 1");
   }
+  if (c.seedIf !== undefined && c.seedIf === c.nodeName && c.clusterSize === undefined) {
+    throw new ConfigError(`--seed_if ${c.seedIf} needs --cluster_size on the node that may seed`);
+  }
   if (c.clusterSize !== undefined && c.clusterSize < 2) {
     throw new ConfigError("--cluster_size must be greater than 1");
   }

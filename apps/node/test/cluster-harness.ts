@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import { callUnary } from "@plz-cache/protocol";
 import { art, type NodeProcess, retrieveReq, startNode, tempDir } from "./harness.js";
@@ -13,11 +14,11 @@ export interface ClusterNode {
 export async function startClusterNode(
   name: string,
   args: string[],
-  opts: { dir?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { dir?: string; env?: NodeJS.ProcessEnv; clusterPort?: number } = {},
 ): Promise<ClusterNode> {
   const node = await startNode({
     dir: opts.dir ?? tempDir(`plz-cache-${name}-`),
-    args: ["--node_name", name, "--cluster_port", "0", ...args],
+    args: ["--node_name", name, "--cluster_port", String(opts.clusterPort ?? 0), ...args],
     ...(opts.env ? { env: opts.env } : {}),
   });
   const serving = node.logs.find((l) => l.msg === "serving")!;
@@ -80,4 +81,23 @@ export async function members(
   n: NodeProcess,
 ): Promise<{ name: string; address: string; gossip: string; state: string; incarnation: number }[]> {
   return JSON.parse((await n.http("/members")).body);
+}
+
+/** The value of an unlabelled metric on the node's `/metrics`, or `undefined` when absent. */
+export async function metric(n: NodeProcess, name: string): Promise<number | undefined> {
+  const body = (await n.http("/metrics")).body;
+  const line = body.split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+/** A 127.0.0.1 TCP port that was free a moment ago (nothing listens on it when this resolves). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -24,6 +24,9 @@ beforeAll(async () => {
       certs.ca!.cert,
       "--cluster_certs",
       certs.server!.cert,
+      // Gossip is plain UDP without a secret: --cluster_certs comes with --cluster_secret.
+      "--cluster_secret",
+      "test-cluster-secret",
     ],
     () => tlsCredentials(certs.ca!.cert, certs.outsider),
   );
@@ -45,7 +48,15 @@ describe("fixed-mode cluster over TLS with --cluster_certs", () => {
     expect(await waitFor(() => holds(nodes[1]!.node, hashOf(100), "tls", creds()), 10_000)).toBe(true);
   });
 
-  it("refuses Join and Replicate from a certificate that is not a cluster certificate", async () => {
+  it("does not warn that peers are unauthenticated", () => {
+    for (const n of nodes) {
+      expect(n.node.logs.some((l) => /cluster peers are not authenticated/.test(l.msg))).toBe(false);
+    }
+  });
+
+  it("refuses Join and Replicate from a certificate that is not a cluster certificate, changing nothing", async () => {
+    const creds = () => tlsCredentials(certs.ca!.cert, certs.outsider);
+    const before = await Promise.all(nodes.map((n) => listNodes(n.node, creds())));
     const c = createRpcServerClient(nodes[0]!.node.address, {
       credentials: tlsCredentials(certs.ca!.cert, certs.outsider),
     });
@@ -72,5 +83,9 @@ describe("fixed-mode cluster over TLS with --cluster_certs", () => {
     } finally {
       c.close();
     }
+    const after = await Promise.all(nodes.map((n) => listNodes(n.node, creds())));
+    expect(after).toEqual(before);
+    for (const l of after) expect(l.map((n) => n.name)).toEqual(["tl0", "tl1", "tl2"]);
+    for (const n of nodes) expect(await holds(n.node, hashOf(5), "forged", creds())).toBe(false);
   });
 });

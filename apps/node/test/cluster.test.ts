@@ -5,11 +5,12 @@ import {
   type ClusterNode,
   holds,
   listNodes,
+  metric,
   startCluster,
   startClusterNode,
   waitFor,
 } from "./cluster-harness.js";
-import { art, deleteReq, hashOf, removeDir, runCli, storeReq } from "./harness.js";
+import { art, deleteReq, hashOf, removeDir, retrieveReq, runCli, storeReq } from "./harness.js";
 
 const SECRET = ["--cluster_secret", "test-cluster-secret"];
 let nodes: ClusterNode[];
@@ -28,6 +29,12 @@ afterAll(async () => {
 const at = (i: number) => nodes[i]!.node;
 
 describe("fixed-mode cluster of three", () => {
+  it("does not warn that peers are unauthenticated when a cluster secret is set", () => {
+    for (const n of nodes) {
+      expect(n.node.logs.some((l) => /cluster peers are not authenticated/.test(l.msg))).toBe(false);
+    }
+  });
+
   it("agrees on the node list, in slot order, with the spec's ranges", async () => {
     const lists = await Promise.all(nodes.map((n) => listNodes(n.node)));
     for (const l of lists) expect(l).toEqual(lists[0]);
@@ -134,5 +141,94 @@ describe("fixed-mode cluster of three", () => {
     expect(
       await waitFor(async () => (await listNodes(at(2)))[0]!.address === back.node.address, 10_000),
     ).toBe(true);
+  });
+
+  it("answers an empty, not-everything Delete with success and deletes nothing on any node", async () => {
+    // A key per slot, stored on its owner and copied to the next slot: every node holds two.
+    const spread: [point: number, owner: number, replica: number][] = [
+      [300, 0, 1],
+      [1_600_000_000, 1, 2],
+      [3_200_000_000, 2, 0],
+    ];
+    for (const [p, owner] of spread) {
+      await storeReq(at(owner).client(), hashOf(p), [art("cl", "t", `keep-${p}`, "K")]);
+    }
+    for (const [p, owner, replica] of spread) {
+      expect(await waitFor(() => holds(at(replica), hashOf(p), `keep-${p}`), 10_000)).toBe(true);
+      expect(await holds(at(owner), hashOf(p), `keep-${p}`)).toBe(true);
+    }
+    // A barrier on fx1 and fx2: fx0 forwards deletes to each peer in order, so once the barrier's
+    // delete has landed everywhere, anything fx0 forwarded before it has too.
+    const barrier = () => [art("cl", "barrier", "b")];
+    await storeReq(at(1).client(), hashOf(1_600_000_001), [art("cl", "barrier", "b", "B")]);
+    expect(
+      await waitFor(
+        async () => (await retrieveReq(at(2).client(), hashOf(1_600_000_001), barrier())).success,
+        10_000,
+      ),
+    ).toBe(true);
+
+    expect(await deleteReq(at(0).client(), [], false)).toEqual({ success: true });
+    await deleteReq(at(0).client(), [art("cl", "barrier", "")]);
+    for (const i of [1, 2]) {
+      expect(
+        await waitFor(
+          async () => !(await retrieveReq(at(i).client(), hashOf(1_600_000_001), barrier())).success,
+          10_000,
+        ),
+      ).toBe(true);
+    }
+    for (const [p, owner, replica] of spread) {
+      expect(await holds(at(owner), hashOf(p), `keep-${p}`)).toBe(true);
+      expect(await holds(at(replica), hashOf(p), `keep-${p}`)).toBe(true);
+    }
+  });
+
+  it("counts replications to a dead partner in replication_queue_depth, back to 0 once it returns", async () => {
+    expect(await metric(at(0), "replication_queue_depth")).toBe(0);
+    const dir = at(1).dir;
+    at(1).kill("SIGKILL");
+    await at(1).exited;
+    // Points of slot 0 whose copies belong to slot 1.
+    const points = [400, 401, 402];
+    for (const p of points) await storeReq(at(0).client(), hashOf(p), [art("cl", "t", `queued-${p}`, "Q")]);
+    expect(
+      await waitFor(async () => (await metric(at(0), "replication_queue_depth")) === points.length, 10_000),
+    ).toBe(true);
+    const back = await startClusterNode("fx1", ["--cluster_addresses", nodes[2]!.gossip, ...SECRET], { dir });
+    nodes[1] = back;
+    expect(await waitFor(async () => (await metric(at(0), "replication_queue_depth")) === 0, 20_000)).toBe(
+      true,
+    );
+    for (const p of points) expect(await holds(back.node, hashOf(p), `queued-${p}`)).toBe(true);
+  });
+
+  it("refills a node that comes back empty under its name from its partners (PeerSync), nothing queued", async () => {
+    // 1e9 is slot 0's, copied to slot 2; 3.5e9 is slot 2's, copied to slot 0. fx0 sends both to fx2.
+    const owned = hashOf(3_500_000_000);
+    const copied = hashOf(1_000_000_000);
+    await storeReq(at(0).client(), owned, [art("cl", "t", "repair-owned", "R1")]);
+    await storeReq(at(0).client(), copied, [art("cl", "t", "repair-copied", "R2")]);
+    const hasBoth = async (n: ClusterNode) =>
+      (await holds(n.node, owned, "repair-owned")) && (await holds(n.node, copied, "repair-copied"));
+    expect(await waitFor(() => hasBoth(nodes[2]!), 10_000)).toBe(true);
+    // Delivered: no retry queue holds anything that could refill it later.
+    for (const n of nodes) expect(await metric(n.node, "replication_queue_depth")).toBe(0);
+
+    // Its disk is replaced: same name, empty --dir (no store, no journal, no cluster table).
+    const old = nodes[2]!;
+    old.node.kill("SIGKILL");
+    await old.node.exited;
+    extra.push(old);
+    const fresh = await startClusterNode("fx2", ["--cluster_addresses", nodes[0]!.gossip, ...SECRET]);
+    nodes[2] = fresh;
+    expect(fresh.node.logs.find((l) => l.msg === "serving")!.slot).toBe(2);
+    expect(await waitFor(() => hasBoth(fresh), 20_000)).toBe(true);
+    expect(
+      fresh.node.logs.some(
+        (l) => l.msg === "repair from partner" && Number(l.fetched) > 0 && l.peer === "fx0",
+      ),
+    ).toBe(true);
+    for (const n of nodes) expect(await metric(n.node, "replication_queue_depth")).toBe(0);
   });
 });

@@ -113,6 +113,24 @@ describe("Replicator", () => {
     expect(r.queue.depths()).toEqual(new Map([["c", 1]]));
   });
 
+  it("does not forward a delete that names nothing and is not everything", async () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport(() => {}, clock);
+    const r = await open(transport, clock);
+    expect(await r.onDelete({ os: "linux", arch: "amd64", artifacts: [], everything: false })).toEqual([]);
+    expect(transport.calls).toHaveLength(0);
+    expect(r.depth()).toBe(0);
+    expect(r.stats()).toMatchObject({ sent: 0, queued: 0 });
+    // `everything` names nothing either, and still goes to every other member.
+    const all = await r.onDelete(deleteOp("", true));
+    expect(all.map((x) => [x.peer, x.outcome])).toEqual([
+      ["b", "delivered"],
+      ["c", "delivered"],
+      ["d", "delivered"],
+    ]);
+    expect(transport.calls.map((c) => label(c.op))).toEqual(["d:*", "d:*", "d:*"]);
+  });
+
   it("drops a store whose artifact is gone (OBSOLETE) instead of queueing it", async () => {
     const clock = new FakeClock();
     const transport = new FakeTransport(() => {

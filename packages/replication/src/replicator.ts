@@ -189,9 +189,12 @@ export class Replicator implements AsyncDisposable {
 
   /**
    * Forwards a delete this node has just applied to every other member, in the background,
-   * with the same promise semantics as {@link onStore}.
+   * with the same promise semantics as {@link onStore}. A delete that names no target and is
+   * not `everything` deletes nothing, so it is not forwarded (resolves `[]`): on the wire a
+   * delete `Replicate` with no artifacts is how `everything` travels.
    */
   onDelete(request: DeleteInput): Promise<ReplicaResult[]> {
+    if (!request.everything && request.artifacts.length === 0) return Promise.resolve([]);
     const op: DeleteOp = {
       kind: "delete",
       os: request.os,

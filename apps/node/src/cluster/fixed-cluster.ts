@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Member, Membership } from "@plz-cache/membership";
+import { type Member, type Membership, MembershipError } from "@plz-cache/membership";
 import {
   callUnary,
   type DeleteRequest,
@@ -31,7 +31,7 @@ import { SlotTable } from "./slot-table.js";
 /** A node could not take part in the cluster: the CLI prints the message and exits 1. */
 export class ClusterError extends Error {
   override readonly name = "ClusterError";
-  readonly code: "FULL" | "NO_MEMBERS" | "JOIN_FAILED" | "SIZE_MISMATCH";
+  readonly code: "FULL" | "NO_MEMBERS" | "JOIN_FAILED" | "NO_SIZE" | "SIZE_MISMATCH";
   constructor(code: ClusterError["code"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -40,6 +40,11 @@ export class ClusterError extends Error {
 
 /** How long a joining node waits for a member that holds a slot to show up in gossip. */
 export const DEFAULT_COORDINATOR_WAIT_MS = 20_000;
+/**
+ * How long a `--seed_if` node that reached members by gossip, none of them holding a slot,
+ * waits for one to before it seeds (every member reached is waiting for a cluster too).
+ */
+export const DEFAULT_SEED_IF_GRACE_MS = 3_000;
 /** How often repair tasks that could not finish are tried again. */
 export const REPAIR_RETRY_MS = 5_000;
 
@@ -115,24 +120,31 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
         [table, slot] = await seed();
         if (config.clusterAddresses.length) await membership.join(config.clusterAddresses).catch(() => 0);
       } else {
-        let joined = true;
-        try {
-          await membership.join(config.clusterAddresses);
-        } catch (err) {
-          joined = false;
-          if (config.seedIf !== config.nodeName || config.clusterSize === undefined) {
-            throw new ClusterError(
-              "JOIN_FAILED",
-              `could not reach any of --cluster_addresses ${config.clusterAddresses.join(",") || "(none)"}`,
-              { cause: err },
-            );
-          }
+        // --seed_if: seed when this node is NAME and no cluster can be found (spec §4). Never on
+        // a refused Join (the cluster exists and is full), and not while a member holds a slot.
+        const mayBeSeed = config.seedIf !== undefined && config.seedIf === config.nodeName;
+        if (mayBeSeed && config.clusterSize === undefined) {
+          throw new ClusterError(
+            "NO_SIZE",
+            `--seed_if ${config.seedIf} needs --cluster_size on ${config.nodeName}, the node that may seed`,
+          );
         }
-        if (!joined) {
+        const joined = (await reachMembers(membership, config))
+          ? await joinThroughCoordinator(membership, config, grpcAddress, log, deps.clients, mayBeSeed)
+          : undefined;
+        if (joined) {
+          [table, slot] = joined;
+        } else if (mayBeSeed) {
           log.notice({ seedIf: config.seedIf }, "no cluster found: seeding it (--seed_if)");
           [table, slot] = await seed();
         } else {
-          [table, slot] = await joinThroughCoordinator(membership, config, grpcAddress, log, deps.clients);
+          const addresses = config.clusterAddresses.join(",") || "(none)";
+          throw new ClusterError(
+            "JOIN_FAILED",
+            config.seedIf === undefined
+              ? `could not reach any of --cluster_addresses ${addresses}`
+              : `could not reach any of --cluster_addresses ${addresses}, and only ${config.seedIf} (--seed_if) may seed the cluster`,
+          );
         }
       }
       membership.setMeta({ grpc: grpcAddress, mode: "fixed", slot: String(slot), size: String(table.size) });
@@ -364,14 +376,35 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
   }
 }
 
+/**
+ * Gossips with `--cluster_addresses`: whether any other member answered. `false` when none is
+ * given or none answered after every retry (the addresses "resolve to nothing").
+ */
+async function reachMembers(membership: Membership, config: NodeConfig): Promise<boolean> {
+  try {
+    await membership.join(config.clusterAddresses);
+  } catch (err) {
+    if (err instanceof MembershipError && err.code === "JOIN_FAILED") return false;
+    throw err;
+  }
+  return membership.aliveMembers().some((m) => m.name !== config.nodeName);
+}
+
+/**
+ * Joins through the member holding the lowest slot. Resolves `undefined` (the caller seeds)
+ * only when `mayBeSeed` and no member gossip reached has held a slot for
+ * {@link DEFAULT_SEED_IF_GRACE_MS}: they are all waiting for a cluster too.
+ */
 async function joinThroughCoordinator(
   membership: Membership,
   config: NodeConfig,
   grpcAddress: string,
   log: NodeLogger,
   clients: PeerClients,
-): Promise<[SlotTable, number]> {
-  const deadline = Date.now() + DEFAULT_COORDINATOR_WAIT_MS;
+  mayBeSeed: boolean,
+): Promise<[SlotTable, number] | undefined> {
+  const started = Date.now();
+  const deadline = started + DEFAULT_COORDINATOR_WAIT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
     // Ask the member holding the lowest slot, so concurrent joins are serialised in one place.
@@ -379,6 +412,10 @@ async function joinThroughCoordinator(
       .aliveMembers()
       .filter((m) => m.name !== config.nodeName && m.meta.slot !== undefined && m.meta.grpc)
       .sort((a, b) => Number(a.meta.slot) - Number(b.meta.slot));
+    if (holders.length === 0 && mayBeSeed && Date.now() - started >= DEFAULT_SEED_IF_GRACE_MS) {
+      log.notice("no member reached holds a slot");
+      return undefined;
+    }
     for (const m of holders) {
       const client = clients.rpcServer(m.meta.grpc!);
       try {

@@ -55,7 +55,10 @@ export class GrpcReplicationTransport implements ReplicationTransport {
       );
     } else {
       // ReplicateRequest has no `everything`: a delete naming no artifacts means everything
-      // (a delete of nothing would otherwise be meaningless).
+      // (a delete of nothing would otherwise be meaningless). So a delete of nothing is never
+      // sent: it would empty the peer. (The replicator does not forward one; this catches any
+      // left in a retry journal written before it stopped doing so.)
+      if (!op.everything && op.artifacts.length === 0) return;
       artifacts = op.everything
         ? []
         : op.artifacts.map((t) => ({

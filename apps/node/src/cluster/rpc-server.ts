@@ -55,6 +55,8 @@ export function createPeerServices(deps: Deps): { rpcServer: RpcServerServer; pe
   ): Promise<ReplicateResponse> => {
     requireCluster(deps);
     if (req.delete) {
+      // No artifacts is how `everything` travels (the message has no such field); our senders
+      // never forward a delete that names nothing and is not `everything`.
       await deleteArtifacts(store, { ...req, everything: req.artifacts.length === 0 });
     } else {
       await storeArtifacts(store, req, {
