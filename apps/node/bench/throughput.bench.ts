@@ -13,6 +13,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 /** The issue's floor: the node reaches at least 0.7x the bare Map server on every row. */
 const TARGET_RATIO = 0.7;
+/** Extra flags for the node, e.g. `BENCH_NODE_ARGS="--no-fsync"`. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 interface Proc {
   proc: ChildProcess;
@@ -122,6 +124,7 @@ async function main() {
     dir,
     "-v",
     "info",
+    ...NODE_ARGS,
   ]);
   const map = await spawnServer(["--import", "tsx", join(here, "map-server.ts")], here);
   const clients = {

@@ -11,8 +11,12 @@ import {
 } from "../test/helpers.js";
 import { type ArtifactRef, ArtifactStore, artifactKey, type StoreOptions } from "./index.js";
 
+/**
+ * These tests look at blob files on disk, so every body goes to one (inlineMaxBytes 0);
+ * inline.test.ts covers small artifacts kept in the index.
+ */
 async function openStore(opts: Partial<StoreOptions> = {}): Promise<ArtifactStore> {
-  return closeLater(await ArtifactStore.open({ dir: tempDir(), fsync: false, ...opts }));
+  return closeLater(await ArtifactStore.open({ dir: tempDir(), fsync: false, inlineMaxBytes: 0, ...opts }));
 }
 
 /** Output `i`: one 100-byte file under its own hash. */

@@ -24,6 +24,10 @@ export const MAX_SYMLINK_BYTES = 4096;
 export const MAX_SCAN_LIMIT = 100_000;
 /** `limit` of a `scanRange` page when none is given. */
 export const DEFAULT_SCAN_LIMIT = 1000;
+/** `inlineMaxBytes` default: bodies up to 32 KiB live in the index, not in files. */
+export const DEFAULT_INLINE_MAX_BYTES = 32 * 1024;
+/** Largest `inlineMaxBytes` accepted (SQLite keeps such a body in a few overflow pages). */
+export const MAX_INLINE_MAX_BYTES = 1024 * 1024;
 /** Exclusive end of the hash space: `scanRange(0, HASH_SPACE_END)` covers every point. */
 export const HASH_SPACE_END = 2 ** 32;
 
@@ -36,6 +40,7 @@ export interface ResolvedOptions {
   fsyncDirectories: boolean;
   lastReadFlushMs: number;
   readCacheBytes: number;
+  inlineMaxBytes: number;
   clock: () => number;
   logger: Logger;
   onEvent: ((event: StoreEvent) => void) | undefined;
@@ -47,6 +52,14 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
     throw new StoreError("INVALID_ARGUMENT", `option ${name} must be a finite number >= 0, got ${String(v)}`);
   }
   return v;
+}
+
+function inlineMax(value: number | undefined): number {
+  const v = nonNegative("inlineMaxBytes", value, DEFAULT_INLINE_MAX_BYTES);
+  if (v > MAX_INLINE_MAX_BYTES) {
+    throw new StoreError("INVALID_ARGUMENT", `option inlineMaxBytes must be at most ${MAX_INLINE_MAX_BYTES}`);
+  }
+  return Math.floor(v);
 }
 
 export function resolveOptions(opts: StoreOptions): ResolvedOptions {
@@ -72,6 +85,7 @@ export function resolveOptions(opts: StoreOptions): ResolvedOptions {
     fsyncDirectories: opts.fsyncDirectories ?? false,
     lastReadFlushMs: nonNegative("lastReadFlushMs", opts.lastReadFlushMs, DEFAULT_LAST_READ_FLUSH_MS),
     readCacheBytes: nonNegative("readCacheBytes", opts.readCacheBytes, DEFAULT_READ_CACHE_BYTES),
+    inlineMaxBytes: inlineMax(opts.inlineMaxBytes),
     clock: opts.clock ?? Date.now,
     logger: opts.logger ?? NOOP_LOGGER,
     onEvent: opts.onEvent,

@@ -18,9 +18,12 @@ import { blobId, blobPath } from "./internal/blob-paths.js";
 import { writeTempBlob } from "./internal/blob-writer.js";
 import { IndexDb } from "./internal/index-db.js";
 
-/** A store with a file, a symlink and a directory output, all with metadata; closed. */
+/**
+ * A store with a file, a symlink and a directory output, all with metadata, all in blob files
+ * (inlineMaxBytes 0: these tests rebuild the index from the files); closed.
+ */
 async function populated(dir: string): Promise<void> {
-  const store = await ArtifactStore.open({ dir, fsync: false, clock: manualClock() });
+  const store = await ArtifactStore.open({ dir, fsync: false, clock: manualClock(), inlineMaxBytes: 0 });
   await store.put(ref({ file: "out/a" }), bytes(5000, 1), { hostname: "h1", clientAddress: "1.2.3.4:5" });
   await store.putSymlink(ref({ file: "out/link" }), "../a", { replicated: true, peer: "node-2" });
   await store.put(ref({ file: "dir/x", hash: hashOf(2) }), Buffer.from("x"));

@@ -19,8 +19,12 @@ import { INVALID_REFS } from "../test/invalid-refs.js";
 import { type ArtifactRef, ArtifactStore, artifactKey, StoreError, type StoreOptions } from "./index.js";
 import { blobId, blobPath } from "./internal/blob-paths.js";
 
+/**
+ * These tests look at blob files on disk, so every body goes to one (inlineMaxBytes 0);
+ * inline.test.ts covers small artifacts kept in the index.
+ */
 async function openStore(opts: Partial<StoreOptions> = {}): Promise<ArtifactStore> {
-  return closeLater(await ArtifactStore.open({ dir: tempDir(), fsync: false, ...opts }));
+  return closeLater(await ArtifactStore.open({ dir: tempDir(), fsync: false, inlineMaxBytes: 0, ...opts }));
 }
 
 function blobFile(store: ArtifactStore, r: ArtifactRef): string {

@@ -99,6 +99,13 @@ export interface StoreOptions {
    * index row and the digest on every hit. 0 disables it. Default 64 MiB.
    */
   readCacheBytes?: number | undefined;
+  /**
+   * Bodies of at most this many bytes, given whole (a `Uint8Array`), are stored inline in the
+   * index (one group-committed SQLite transaction, no file), as are symlinks; larger ones and
+   * streamed ones go to blob files. 0 stores every file body in a blob file. Default 32 KiB
+   * (`DEFAULT_INLINE_MAX_BYTES`).
+   */
+  inlineMaxBytes?: number | undefined;
   /** Time source for stored-at, last-read and ages, in ms. Default `Date.now`. */
   clock?: (() => number) | undefined;
   /** Where warnings (rebuilds, corrupt blobs) go. Default: a logger that drops everything. */

@@ -13,14 +13,20 @@
  * pending entry, which the next open resolves from the blob's trailer. Readers open one
  * descriptor and never see a partial blob: a rename replaces the name atomically.
  *
+ * Small artifacts (a whole body of at most `inlineMaxBytes`, and every symlink) skip the file:
+ * the row and the body are written to the index in one group-committed transaction, which is
+ * atomic on its own, so there is no temp file, journal entry or rename. If such a write replaces a
+ * blob file, the file is unlinked after the commit (a kill in between leaves a file that the index
+ * no longer names: reconcile removes it).
+ *
  * Removal protocol: under the key's lock, unlink the blob, then delete the row. A kill in between
  * leaves a row without blob: a miss, repaired when read (or by reconcile), never a leaked blob.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, open as openFile, readdir, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { type StoreError, toStoreError } from "../errors.js";
 import type { StoreEvent } from "../events.js";
 import type { ResolvedOptions } from "../options.js";
@@ -35,16 +41,18 @@ import {
 } from "./blob-reader.js";
 import { errnoCode, type TrailerFields, writeTempBlob } from "./blob-writer.js";
 import { mapLimit } from "./concurrency.js";
-import { type IndexDb, type IndexRow, isCorruptionError } from "./index-db.js";
+import { type IndexDb, type IndexRow, isCorruptionError, isInline } from "./index-db.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { LastReadBatch } from "./last-read.js";
 import { PinSet } from "./pins.js";
 import { ReadCache } from "./read-cache.js";
 import { rebuildIndex } from "./rebuild.js";
-import { infoFromTrailer, rowFromTrailer } from "./rows.js";
+import { infoFromRow, infoFromTrailer, rowFromTrailer } from "./rows.js";
 import { TxnBatcher } from "./txn-batcher.js";
 
 const DELETE_CONCURRENCY = 16;
+/** The `blob` of a row whose body is stored inline in the index. */
+const NO_BLOB = Buffer.alloc(0);
 const CLEAN_SHUTDOWN = "clean_shutdown";
 
 async function unlinkQuietly(path: string): Promise<void> {
@@ -177,11 +185,15 @@ export class Engine {
 
   // ---- writing ------------------------------------------------------------------------------
 
-  /** Writes a blob to a temp file and commits it under `fields.key`. */
+  /** Writes a blob to a temp file (or, when small, inline in the index) and commits it under `fields.key`. */
   async write(fields: TrailerFields, body: BodySource): Promise<ArtifactInfo> {
     const { key } = fields;
     const unpin = this.pins.pin(key);
     try {
+      const max = this.opts.inlineMaxBytes;
+      if (max > 0 && (fields.kind === "symlink" || (body instanceof Uint8Array && body.length <= max))) {
+        return await this.writeInline(fields, fields.kind === "symlink" ? NO_BLOB : (body as Uint8Array));
+      }
       const written = await writeTempBlob(this.tmpDir, body, fields, this.opts.fsync);
       try {
         return await this.commit(
@@ -196,6 +208,42 @@ export class Engine {
       }
     } finally {
       unpin();
+    }
+  }
+
+  /** A small artifact: row and body in one index transaction, no file. */
+  private async writeInline(fields: TrailerFields, body: Uint8Array): Promise<ArtifactInfo> {
+    const { key } = fields;
+    const trailer = { ...fields, size: body.length, sha256: createHash("sha256").update(body).digest("hex") };
+    const row: IndexRow = { ...rowFromTrailer(trailer, trailer.storedAt), blob: NO_BLOB };
+    // A copy: the caller may reuse its buffer once we return, and the batch commits later.
+    const stored = fields.kind === "symlink" ? undefined : Buffer.from(body);
+    while (this.clearing) await this.clearing;
+    this.commitsActive++;
+    try {
+      return await this.locks.run(key, async () => {
+        const before = this.guard("looking up an artifact", () => this.db.get(key));
+        const replaced = await this.indexWrite("indexing a write", () =>
+          this.db.commitInTransaction(row, stored ?? NO_BLOB),
+        );
+        // The write replaced a blob file: remove it now that the index no longer names it.
+        if (before && !isInline(before)) await unlinkQuietly(blobPath(this.dir, before.blob));
+        this.readCache.delete(key);
+        this.totalBytes += row.size - (replaced ?? 0);
+        if (replaced === null) this.numFiles++;
+        this.afterCommit();
+        return infoFromTrailer(trailer, trailer.storedAt);
+      });
+    } finally {
+      this.commitDone();
+    }
+  }
+
+  private commitDone(): void {
+    if (--this.commitsActive === 0) {
+      const waiters = this.commitsIdle;
+      this.commitsIdle = [];
+      for (const wake of waiters) wake();
     }
   }
 
@@ -220,11 +268,7 @@ export class Engine {
         return info();
       });
     } finally {
-      if (--this.commitsActive === 0) {
-        const waiters = this.commitsIdle;
-        this.commitsIdle = [];
-        for (const wake of waiters) wake();
-      }
+      this.commitDone();
     }
   }
 
@@ -260,6 +304,20 @@ export class Engine {
 
   /** Reads and verifies one artifact whole; null (and the miss repaired) when missing or corrupt. */
   async readEntry(row: IndexRow, file: string): Promise<StoredEntry | null> {
+    if (isInline(row)) {
+      if (row.kind === 1) {
+        this.lastRead.touch(row.key, this.opts.clock());
+        return { file, symlink: row.symlink ?? "" };
+      }
+      const inline = await this.readInline(row.key);
+      if (inline === undefined) return null;
+      // Replaced by a file since the caller looked the row up: read that.
+      if (inline === "file") {
+        const now = this.guard("looking up an artifact", () => this.db.get(row.key));
+        return now ? this.readEntry(now, file) : null;
+      }
+      return { file, body: inline };
+    }
     if (row.kind !== 1) {
       const cached = this.readCache.get(row);
       if (cached) {
@@ -291,9 +349,50 @@ export class Engine {
     }
   }
 
+  /**
+   * The verified body of an inline artifact; "file" when the row is now file-backed; undefined on
+   * a miss (the row is gone, or its body is missing or corrupt: then it is removed, as with a blob).
+   */
+  private async readInline(key: string): Promise<Buffer | "file" | undefined> {
+    const read = this.guard("reading an artifact", () => this.db.readInline(key));
+    if (!read) return undefined;
+    if (!isInline(read)) return "file";
+    const problem =
+      read.body === null
+        ? "its body is missing from the index"
+        : createHash("sha256").update(read.body).digest().equals(read.digest)
+          ? null
+          : "sha256 mismatch";
+    if (problem === null) {
+      this.lastRead.touch(key, this.opts.clock());
+      return read.body!;
+    }
+    if (!this.db.db.open) return undefined;
+    this.counters.corruptBlobs++;
+    this.opts.logger.warn(
+      { key, reason: problem },
+      "corrupt inline artifact: answering a miss and removing it",
+    );
+    this.emit({ type: "corrupt", key, reason: problem });
+    // Only the artifact that failed: a writer may have replaced it since.
+    const removed = await this.removeKey(key, (r) => isInline(r) && r.digest.equals(read.digest));
+    if (removed) await this.removeOutputOf(removed);
+    return undefined;
+  }
+
   /** Opens a verifying stream of one artifact; null (and the miss repaired) when missing or corrupt. */
   async openStream(row: IndexRow): Promise<{ info: ArtifactInfo; stream: Readable } | null> {
     const { key } = row;
+    if (isInline(row)) {
+      const body = row.kind === 1 ? NO_BLOB : await this.readInline(key);
+      if (body === undefined) return null;
+      if (body === "file") {
+        const now = this.guard("looking up an artifact", () => this.db.get(key));
+        return now ? this.openStream(now) : null;
+      }
+      if (row.kind === 1) this.lastRead.touch(key, this.opts.clock());
+      return { info: infoFromRow(row, this.opts.clock()), stream: Readable.from([body]) };
+    }
     const unpin = this.pins.pin(key);
     try {
       let blob: Awaited<ReturnType<typeof openBlob>>;
@@ -332,7 +431,7 @@ export class Engine {
       if (!this.db.db.open) return null;
       const row = this.guard("looking up an artifact", () => this.db.get(key));
       if (!row || (check && !check(row))) return null;
-      await unlinkQuietly(blobPath(this.dir, row.blob));
+      if (!isInline(row)) await unlinkQuietly(blobPath(this.dir, row.blob));
       const size = await this.indexWrite("removing an artifact", () => this.db.delete(key));
       if (size !== null) {
         this.totalBytes -= size;
@@ -366,7 +465,7 @@ export class Engine {
 
   private async onMissing(key: string): Promise<void> {
     if (!this.db.db.open) return;
-    const row = await this.removeKey(key, (r) => !existsSync(blobPath(this.dir, r.blob)));
+    const row = await this.removeKey(key, (r) => !isInline(r) && !existsSync(blobPath(this.dir, r.blob)));
     if (!row) return;
     this.counters.staleEntries++;
     this.opts.logger.warn({ key }, "index named a blob that is not on disk: removed the entry");
@@ -376,7 +475,7 @@ export class Engine {
 
   /** Drops the row of `key` if its blob is missing (reconcile). */
   async dropIfMissing(key: string): Promise<boolean> {
-    const row = await this.removeKey(key, (r) => !existsSync(blobPath(this.dir, r.blob)));
+    const row = await this.removeKey(key, (r) => !isInline(r) && !existsSync(blobPath(this.dir, r.blob)));
     if (row) this.counters.staleEntries++;
     return row !== null;
   }
@@ -440,7 +539,14 @@ export class Engine {
       return "removed";
     }
     return this.locks.run(key, async () => {
-      if (!this.db.db.open || this.pins.has(key) || this.db.get(key)) return "known";
+      if (!this.db.db.open || this.pins.has(key)) return "known";
+      const current = this.db.get(key);
+      if (current && isInline(current)) {
+        // An inline write replaced this file and was killed before it could unlink it.
+        await unlinkQuietly(path);
+        return "removed";
+      }
+      if (current) return "known";
       const blob = await openBlob(path, key, { noatime: true }).catch(() => null);
       if (!blob) return "known";
       await blob.fh.close();

@@ -6,13 +6,24 @@
  * `artifacts_target` serves deleteTarget; `artifacts_lru (last_read, size)` serves cleaning and
  * also covers the totals query at open; `artifacts_point` serves narrow scanRange calls and
  * `artifacts_blob` serves reconcile. `pending` is the write journal (see store.ts).
+ *
+ * Small artifacts live here whole: their row has an empty `blob` (no file; so reconcile, which
+ * works by blob id, never sees them) and their body is in `bodies`, written in the same
+ * transaction as the row.
  */
 import Database from "better-sqlite3";
 
 /** Bumped whenever the schema changes; an index of another version is moved aside and rebuilt. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 /** `PRAGMA application_id`: "PLZC". */
 export const APPLICATION_ID = 0x504c5a43;
+
+/** Version 2: the bodies of small artifacts (whose row has an empty `blob`). */
+const BODIES_SCHEMA = `
+CREATE TABLE bodies (
+  key  TEXT PRIMARY KEY NOT NULL,
+  body BLOB NOT NULL
+);`;
 
 const SCHEMA = `
 CREATE TABLE artifacts (
@@ -24,7 +35,7 @@ CREATE TABLE artifacts (
   target     TEXT NOT NULL,
   hash       TEXT NOT NULL,              -- base64url, no padding
   file       TEXT NOT NULL,
-  blob       BLOB NOT NULL,              -- sha256(key), 32 bytes: the blob's file name
+  blob       BLOB NOT NULL,              -- sha256(key), 32 bytes: the blob's file name; empty: in bodies
   size       INTEGER NOT NULL,           -- body bytes
   kind       INTEGER NOT NULL,           -- 0 file, 1 symlink
   symlink    TEXT,
@@ -44,6 +55,7 @@ CREATE TABLE pending (
   started_at INTEGER NOT NULL
 );
 CREATE TABLE meta (k TEXT PRIMARY KEY NOT NULL, v TEXT NOT NULL);
+${BODIES_SCHEMA}
 `;
 
 export interface IndexRow {
@@ -74,6 +86,18 @@ export interface RowRef {
   blob: Buffer;
   size: number;
   last_read: number;
+}
+
+/** What `readInline` returns: `body` is null for a file-backed row (non-empty `blob`). */
+export interface InlineRead {
+  blob: Buffer;
+  digest: Buffer;
+  body: Buffer | null;
+}
+
+/** True when the row's body is stored inline in the index (no blob file). */
+export function isInline(row: { blob: Buffer }): boolean {
+  return row.blob.length === 0;
 }
 
 export interface PendingRow {
@@ -131,6 +155,9 @@ export class IndexDb {
   private readonly sPendingPut;
   private readonly sPendingDelete;
   private readonly sPendingAll;
+  private readonly sBodyPut;
+  private readonly sBodyDelete;
+  private readonly sInline;
   private readonly sMetaGet;
   private readonly sMetaSet;
   private readonly sBlobRange;
@@ -170,6 +197,13 @@ export class IndexDb {
         this.created = true;
       } else if (appId !== APPLICATION_ID) {
         throw new UnusableIndexError(`index has application_id ${appId}, not a plz-cache index`);
+      } else if (version === 1) {
+        // Version 1 had no inline bodies: adding their table is the whole migration.
+        db.transaction(() => {
+          db.exec(BODIES_SCHEMA);
+          db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        })();
+        this.created = false;
       } else if (version !== SCHEMA_VERSION) {
         throw new UnusableIndexError(
           `index has schema version ${version}, this build knows ${SCHEMA_VERSION}`,
@@ -221,6 +255,14 @@ export class IndexDb {
       );
       this.sPendingDelete = db.prepare<[string]>("DELETE FROM pending WHERE key = ?");
       this.sPendingAll = db.prepare<[], PendingRow>("SELECT key, blob, started_at FROM pending");
+      this.sBodyPut = db.prepare<[string, Uint8Array]>(
+        "INSERT OR REPLACE INTO bodies (key, body) VALUES (?, ?)",
+      );
+      this.sBodyDelete = db.prepare<[string]>("DELETE FROM bodies WHERE key = ?");
+      // One statement, so the row and the body are of the same write.
+      this.sInline = db.prepare<[string], InlineRead>(
+        "SELECT a.blob AS blob, a.digest AS digest, b.body AS body FROM artifacts a LEFT JOIN bodies b ON b.key = a.key WHERE a.key = ?",
+      );
       this.sMetaGet = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
       this.sMetaSet = db.prepare<[string, string]>("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
       this.sBlobRange = db.prepare<[Buffer, Buffer], { key: string; blob: Buffer }>(
@@ -265,12 +307,22 @@ export class IndexDb {
     return this.tCommit(row);
   }
 
-  /** `commit` for a caller that has a transaction open already (see TxnBatcher). */
-  commitInTransaction(row: IndexRow): number | null {
+  /**
+   * `commit` for a caller that has a transaction open already (see TxnBatcher). With `body`, the
+   * artifact is stored inline (`row.blob` must be empty); without, any inline body is dropped.
+   */
+  commitInTransaction(row: IndexRow, body?: Uint8Array): number | null {
     const old = this.sSize.get(row.key);
     this.sUpsert.run(row);
     this.sPendingDelete.run(row.key);
+    if (body) this.sBodyPut.run(row.key, body);
+    else this.sBodyDelete.run(row.key);
     return old ? old.size : null;
+  }
+
+  /** The current row's blob id and digest with its inline body (if any), read together. */
+  readInline(key: string): InlineRead | undefined {
+    return this.sInline.get(key);
   }
 
   /** Runs `fn` in one transaction (a savepoint when one is open already). */
@@ -280,6 +332,7 @@ export class IndexDb {
 
   /** Deletes a row; returns its size, or null when there was none. */
   delete(key: string): number | null {
+    this.sBodyDelete.run(key);
     const r = this.sDelete.get(key);
     return r ? r.size : null;
   }
@@ -353,7 +406,7 @@ export class IndexDb {
   }
 
   clear(): void {
-    this.db.exec("DELETE FROM artifacts; DELETE FROM pending;");
+    this.db.exec("DELETE FROM artifacts; DELETE FROM pending; DELETE FROM bodies;");
   }
 
   close(): void {
