@@ -37,6 +37,12 @@ describe("parseConfig", () => {
     });
   });
 
+  it("does not fsync artifact files unless --fsync is given (--no-fsync is the default, also accepted)", () => {
+    expect(parseConfig([]).fsync).toBe(false);
+    expect(parseConfig(["--fsync"]).fsync).toBe(true);
+    expect(parseConfig(["--no-fsync"]).fsync).toBe(false);
+  });
+
   it("takes the short forms of the original's flags", () => {
     const c = parseConfig([
       "-p",

@@ -110,7 +110,10 @@ export function buildCommand(): Command {
         .default(720 * 3_600_000)
         .argParser(duration),
     )
-    .addOption(new Option("--no-fsync", "do not fsync artifact files before renaming them into place"))
+    .addOption(
+      new Option("--fsync", "fdatasync each artifact file before renaming it into place (off by default)"),
+    )
+    .addOption(new Option("--no-fsync", "do not fdatasync artifact files (the default)"))
     .addOption(new Option("--key_file <file>", "TLS private key"))
     .addOption(new Option("--cert_file <file>", "TLS certificate"))
     .addOption(new Option("--ca_cert_file <file>", "CA certificate(s) for client certificates"))
@@ -171,7 +174,7 @@ export function parseConfig(argv: string[]): NodeConfig {
     highWaterMark: o.high_water_mark,
     cleanFrequencyMs: o.clean_frequency,
     maxArtifactAgeMs: o.max_artifact_age,
-    fsync: o.fsync,
+    fsync: o.fsync === true,
     keyFile: o.key_file,
     certFile: o.cert_file,
     caCertFile: o.ca_cert_file,

@@ -92,7 +92,8 @@ describe("persistence", () => {
       served++;
       expect(isWhole(res.artifacts[0]!.body)).toBe(true);
     }
-    // Everything acknowledged before the kill is there (the store fsyncs before answering).
+    // Everything acknowledged before the kill is there: the blob was renamed into place (or the
+    // inline row committed) before the answer, and a killed process loses nothing the kernel has.
     for (const i of stored.keys()) {
       const res = await retrieveReq(client, hashOf(i), [art("crash", `t${i % 7}`, `f${i}`)]);
       expect(res.success).toBe(true);

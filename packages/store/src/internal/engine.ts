@@ -222,14 +222,13 @@ export class Engine {
     this.commitsActive++;
     try {
       return await this.locks.run(key, async () => {
-        const before = this.guard("looking up an artifact", () => this.db.get(key));
         const replaced = await this.indexWrite("indexing a write", () =>
-          this.db.commitInTransaction(row, stored ?? NO_BLOB),
+          this.db.commitInline(row, stored ?? NO_BLOB),
         );
         // The write replaced a blob file: remove it now that the index no longer names it.
-        if (before && !isInline(before)) await unlinkQuietly(blobPath(this.dir, before.blob));
+        if (replaced && !isInline(replaced)) await unlinkQuietly(blobPath(this.dir, replaced.blob));
         this.readCache.delete(key);
-        this.totalBytes += row.size - (replaced ?? 0);
+        this.totalBytes += row.size - (replaced?.size ?? 0);
         if (replaced === null) this.numFiles++;
         this.afterCommit();
         return infoFromTrailer(trailer, trailer.storedAt);

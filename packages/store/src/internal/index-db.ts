@@ -142,6 +142,7 @@ export class IndexDb {
 
   private readonly sGet;
   private readonly sSize;
+  private readonly sSizeBlob;
   private readonly sUpsert;
   private readonly sDelete;
   private readonly sPrefix;
@@ -214,6 +215,9 @@ export class IndexDb {
       this.db = db;
       this.sGet = db.prepare<[string], IndexRow>(`SELECT ${COLUMNS} FROM artifacts WHERE key = ?`);
       this.sSize = db.prepare<[string], { size: number }>("SELECT size FROM artifacts WHERE key = ?");
+      this.sSizeBlob = db.prepare<[string], { size: number; blob: Buffer }>(
+        "SELECT size, blob FROM artifacts WHERE key = ?",
+      );
       this.sUpsert = db.prepare<[IndexRow]>(
         `INSERT INTO artifacts (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (key) DO UPDATE SET ` +
           COLUMNS.split(", ")
@@ -308,16 +312,26 @@ export class IndexDb {
   }
 
   /**
-   * `commit` for a caller that has a transaction open already (see TxnBatcher). With `body`, the
-   * artifact is stored inline (`row.blob` must be empty); without, any inline body is dropped.
+   * `commit` for a caller that has a transaction open already (see TxnBatcher); drops any
+   * inline body the key had.
    */
-  commitInTransaction(row: IndexRow, body?: Uint8Array): number | null {
+  commitInTransaction(row: IndexRow): number | null {
     const old = this.sSize.get(row.key);
     this.sUpsert.run(row);
     this.sPendingDelete.run(row.key);
-    if (body) this.sBodyPut.run(row.key, body);
-    else this.sBodyDelete.run(row.key);
+    this.sBodyDelete.run(row.key);
     return old ? old.size : null;
+  }
+
+  /**
+   * Upserts an inline artifact (`row.blob` empty) and its body, in a transaction the caller has
+   * open. Returns what it replaced, whose `blob` names a file to unlink when not empty.
+   */
+  commitInline(row: IndexRow, body: Uint8Array): { size: number; blob: Buffer } | null {
+    const old = this.sSizeBlob.get(row.key) ?? null;
+    this.sUpsert.run(row);
+    this.sBodyPut.run(row.key, body);
+    return old;
   }
 
   /** The current row's blob id and digest with its inline body (if any), read together. */
