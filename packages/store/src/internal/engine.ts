@@ -157,11 +157,16 @@ export class Engine {
         await unlinkQuietly(path);
       }
       const row = this.db.get(p.key);
-      if (fromTrailer) {
+      if (fromTrailer && row && isInline(row) && row.stored_at > fromTrailer.stored_at) {
+        // The file is older than the inline row (an inline write replaced it and died before
+        // unlinking it); the interrupted write never got its blob into place.
+        await unlinkQuietly(path);
+      } else if (fromTrailer) {
         const same = row?.digest.equals(fromTrailer.digest) && row.stored_at === fromTrailer.stored_at;
         if (!same)
           this.db.commit({ ...fromTrailer, last_read: Math.max(fromTrailer.last_read, row?.last_read ?? 0) });
-      } else if (row) {
+      } else if (row && !isInline(row)) {
+        // A row naming a blob that is not there (an inline row needs none: it stays).
         this.db.delete(p.key);
       }
       this.db.deletePending(p.key);
