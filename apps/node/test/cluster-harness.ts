@@ -38,12 +38,11 @@ export async function startCluster(
     String(size),
     ...extra,
   ]);
-  const rest = await Promise.all(
-    Array.from({ length: size - 1 }, (_, i) =>
-      startClusterNode(`${prefix}${i + 1}`, ["--cluster_addresses", seed.gossip, ...extra]),
-    ),
-  );
-  const nodes = [seed, ...rest];
+  // One at a time, so that node i gets slot i (a node is serving once its Join is done).
+  const nodes = [seed];
+  for (let i = 1; i < size; i++) {
+    nodes.push(await startClusterNode(`${prefix}${i}`, ["--cluster_addresses", seed.gossip, ...extra]));
+  }
   // Wait until every node lists every slot holder.
   const formed = await waitFor(async () => {
     for (const n of nodes) if ((await listNodes(n.node, creds?.())).length !== size) return false;
