@@ -60,13 +60,25 @@ describe("small artifacts inline in the index", () => {
     expect((await store.get(ref({ file: "streamed" })))![0]!.body).toEqual(bytes(100, 3));
   });
 
-  it("keeps symlinks in the index too", async () => {
+  it("round-trips an empty body inline", async () => {
     const store = await openStore();
+    await store.put(ref({ file: "empty" }), new Uint8Array(0));
+    expect(await store.get(ref({ file: "empty" }))).toEqual([{ file: "empty", body: Buffer.alloc(0) }]);
+    expect(listFiles(join(store.dir, "blobs"))).toEqual([]);
+  });
+
+  it("keeps symlinks in the index too, without a body row", async () => {
+    const dir = tempDir();
+    const store = await openStore(dir);
+    await store.put(ref({ file: "link" }), bytes(10, 1));
     await store.putSymlink(ref({ file: "link" }), "../x");
     expect(listFiles(join(store.dir, "blobs"))).toEqual([]);
     expect(await store.get(ref({ file: "link" }))).toEqual([{ file: "link", symlink: "../x" }]);
     const opened = await store.openRead(ref({ file: "link" }));
     expect(opened?.info).toMatchObject({ kind: "symlink", symlink: "../x", size: 0 });
+    expect(await readAll(opened!.stream)).toEqual(Buffer.alloc(0));
+    await store.close();
+    expect(indexCounts(dir)).toEqual({ rows: 1, inline: 1, bodies: 0 });
   });
 
   it("stores every body in a file with inlineMaxBytes 0, and defaults to 32 KiB", async () => {

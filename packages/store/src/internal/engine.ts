@@ -227,9 +227,7 @@ export class Engine {
     this.commitsActive++;
     try {
       return await this.locks.run(key, async () => {
-        const replaced = await this.indexWrite("indexing a write", () =>
-          this.db.commitInline(row, stored ?? NO_BLOB),
-        );
+        const replaced = await this.indexWrite("indexing a write", () => this.db.commitInline(row, stored));
         // The write replaced a blob file: remove it now that the index no longer names it.
         if (replaced && !isInline(replaced)) await unlinkQuietly(blobPath(this.dir, replaced.blob));
         this.readCache.delete(key);

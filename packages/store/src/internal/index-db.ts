@@ -324,13 +324,15 @@ export class IndexDb {
   }
 
   /**
-   * Upserts an inline artifact (`row.blob` empty) and its body, in a transaction the caller has
+   * Upserts an inline artifact (`row.blob` empty) and its body (none for a symlink), in a transaction the caller has
    * open. Returns what it replaced, whose `blob` names a file to unlink when not empty.
    */
-  commitInline(row: IndexRow, body: Uint8Array): { size: number; blob: Buffer } | null {
+  commitInline(row: IndexRow, body: Uint8Array | undefined): { size: number; blob: Buffer } | null {
     const old = this.sSizeBlob.get(row.key) ?? null;
     this.sUpsert.run(row);
-    this.sBodyPut.run(row.key, body);
+    // A symlink has no body: its row holds the destination.
+    if (body) this.sBodyPut.run(row.key, body);
+    else this.sBodyDelete.run(row.key);
     return old;
   }
 
