@@ -27,11 +27,11 @@ async function openStore(dir = tempDir(), opts: Partial<StoreOptions> = {}): Pro
 function indexCounts(dir: string): { rows: number; inline: number; bodies: number } {
   const db = new Database(join(dir, "index.sqlite"), { readonly: true });
   try {
-    const a = db
-      .prepare("SELECT count(*) AS rows, coalesce(sum(length(blob) = 0), 0) AS inline FROM artifacts")
-      .get() as { rows: number; inline: number };
-    const b = db.prepare("SELECT count(*) AS bodies FROM bodies").get() as { bodies: number };
-    return { ...a, ...b };
+    return db
+      .prepare(
+        "SELECT count(*) AS rows, coalesce(sum(length(blob) = 0), 0) AS inline, count(body) AS bodies FROM artifacts",
+      )
+      .get() as { rows: number; inline: number; bodies: number };
   } finally {
     db.close();
   }
@@ -160,7 +160,7 @@ describe("small artifacts inline in the index", () => {
     await first.close();
     const db = new Database(join(dir, "index.sqlite"));
     const key = "linux_amd64/src/core/core/";
-    db.prepare("UPDATE bodies SET body = ? WHERE key LIKE ? AND key LIKE '%/out/a'").run(
+    db.prepare("UPDATE artifacts SET body = ? WHERE key LIKE ? AND key LIKE '%/out/a'").run(
       bytes(300, 9),
       `${key}%`,
     );
@@ -196,7 +196,7 @@ describe("small artifacts inline in the index", () => {
     await old.put(ref(), bytes(10, 1));
     await old.close();
     const db = new Database(join(dir, "index.sqlite"));
-    db.exec("DROP TABLE bodies");
+    db.exec("ALTER TABLE artifacts DROP COLUMN body");
     db.pragma("user_version = 1");
     db.close();
     const logger = { debug() {}, info() {}, warn: failOnWarning, error: failOnWarning };

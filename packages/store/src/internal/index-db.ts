@@ -8,7 +8,7 @@
  * `artifacts_blob` serves reconcile. `pending` is the write journal (see store.ts).
  *
  * Small artifacts live here whole: their row has an empty `blob` (no file; so reconcile, which
- * works by blob id, never sees them) and their body is in `bodies`, written in the same
+ * works by blob id, never sees them) and their body is in the row's last column, `body`, written in the same
  * transaction as the row.
  */
 import Database from "better-sqlite3";
@@ -18,12 +18,8 @@ export const SCHEMA_VERSION = 2;
 /** `PRAGMA application_id`: "PLZC". */
 export const APPLICATION_ID = 0x504c5a43;
 
-/** Version 2: the bodies of small artifacts (whose row has an empty `blob`). */
-const BODIES_SCHEMA = `
-CREATE TABLE bodies (
-  key  TEXT PRIMARY KEY NOT NULL,
-  body BLOB NOT NULL
-);`;
+/** Version 2 added the inline body of small artifacts (NULL for file-backed rows). */
+const BODY_COLUMN = "ALTER TABLE artifacts ADD COLUMN body BLOB";
 
 const SCHEMA = `
 CREATE TABLE artifacts (
@@ -35,7 +31,7 @@ CREATE TABLE artifacts (
   target     TEXT NOT NULL,
   hash       TEXT NOT NULL,              -- base64url, no padding
   file       TEXT NOT NULL,
-  blob       BLOB NOT NULL,              -- sha256(key), 32 bytes: the blob's file name; empty: in bodies
+  blob       BLOB NOT NULL,              -- sha256(key), 32 bytes: the blob's file name; empty: inline
   size       INTEGER NOT NULL,           -- body bytes
   kind       INTEGER NOT NULL,           -- 0 file, 1 symlink
   symlink    TEXT,
@@ -43,7 +39,8 @@ CREATE TABLE artifacts (
   stored_at  INTEGER NOT NULL,
   last_read  INTEGER NOT NULL,
   point      INTEGER NOT NULL,           -- first 4 bytes of the hash, little-endian uint32
-  meta       TEXT                        -- JSON StoreMeta, NULL when empty
+  meta       TEXT,                       -- JSON StoreMeta, NULL when empty
+  body       BLOB                        -- the body of an inline artifact (last: never read by scans)
 );
 CREATE INDEX artifacts_target ON artifacts (target_key);
 CREATE INDEX artifacts_lru ON artifacts (last_read, size);
@@ -55,7 +52,6 @@ CREATE TABLE pending (
   started_at INTEGER NOT NULL
 );
 CREATE TABLE meta (k TEXT PRIMARY KEY NOT NULL, v TEXT NOT NULL);
-${BODIES_SCHEMA}
 `;
 
 export interface IndexRow {
@@ -156,8 +152,7 @@ export class IndexDb {
   private readonly sPendingPut;
   private readonly sPendingDelete;
   private readonly sPendingAll;
-  private readonly sBodyPut;
-  private readonly sBodyDelete;
+  private readonly sUpsertInline;
   private readonly sInline;
   private readonly sMetaGet;
   private readonly sMetaSet;
@@ -199,9 +194,9 @@ export class IndexDb {
       } else if (appId !== APPLICATION_ID) {
         throw new UnusableIndexError(`index has application_id ${appId}, not a plz-cache index`);
       } else if (version === 1) {
-        // Version 1 had no inline bodies: adding their table is the whole migration.
+        // Version 1 had no inline bodies: adding their column is the whole migration.
         db.transaction(() => {
-          db.exec(BODIES_SCHEMA);
+          db.exec(BODY_COLUMN);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         })();
         this.created = false;
@@ -218,12 +213,14 @@ export class IndexDb {
       this.sSizeBlob = db.prepare<[string], { size: number; blob: Buffer }>(
         "SELECT size, blob FROM artifacts WHERE key = ?",
       );
+      // A file-backed row: its body column is NULL (an inline body it replaces is dropped).
       this.sUpsert = db.prepare<[IndexRow]>(
         `INSERT INTO artifacts (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (key) DO UPDATE SET ` +
           COLUMNS.split(", ")
             .filter((c) => c !== "key")
             .map((c) => `${c} = excluded.${c}`)
-            .join(", "),
+            .join(", ") +
+          ", body = NULL",
       );
       this.sDelete = db.prepare<[string], { size: number }>(
         "DELETE FROM artifacts WHERE key = ? RETURNING size",
@@ -259,13 +256,15 @@ export class IndexDb {
       );
       this.sPendingDelete = db.prepare<[string]>("DELETE FROM pending WHERE key = ?");
       this.sPendingAll = db.prepare<[], PendingRow>("SELECT key, blob, started_at FROM pending");
-      this.sBodyPut = db.prepare<[string, Uint8Array]>(
-        "INSERT OR REPLACE INTO bodies (key, body) VALUES (?, ?)",
+      this.sUpsertInline = db.prepare<[IndexRow & { body: Uint8Array | null }]>(
+        `INSERT INTO artifacts (${COLUMNS}, body) VALUES (${PLACEHOLDERS}, @body) ON CONFLICT (key) DO UPDATE SET ` +
+          [...COLUMNS.split(", "), "body"]
+            .filter((c) => c !== "key")
+            .map((c) => `${c} = excluded.${c}`)
+            .join(", "),
       );
-      this.sBodyDelete = db.prepare<[string]>("DELETE FROM bodies WHERE key = ?");
-      // One statement, so the row and the body are of the same write.
       this.sInline = db.prepare<[string], InlineRead>(
-        "SELECT a.blob AS blob, a.digest AS digest, b.body AS body FROM artifacts a LEFT JOIN bodies b ON b.key = a.key WHERE a.key = ?",
+        "SELECT blob, digest, body FROM artifacts WHERE key = ?",
       );
       this.sMetaGet = db.prepare<[string], { v: string }>("SELECT v FROM meta WHERE k = ?");
       this.sMetaSet = db.prepare<[string, string]>("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)");
@@ -319,7 +318,6 @@ export class IndexDb {
     const old = this.sSize.get(row.key);
     this.sUpsert.run(row);
     this.sPendingDelete.run(row.key);
-    this.sBodyDelete.run(row.key);
     return old ? old.size : null;
   }
 
@@ -329,10 +327,8 @@ export class IndexDb {
    */
   commitInline(row: IndexRow, body: Uint8Array | undefined): { size: number; blob: Buffer } | null {
     const old = this.sSizeBlob.get(row.key) ?? null;
-    this.sUpsert.run(row);
     // A symlink has no body: its row holds the destination.
-    if (body) this.sBodyPut.run(row.key, body);
-    else this.sBodyDelete.run(row.key);
+    this.sUpsertInline.run({ ...row, body: body ?? null });
     return old;
   }
 
@@ -348,7 +344,6 @@ export class IndexDb {
 
   /** Deletes a row; returns its size, or null when there was none. */
   delete(key: string): number | null {
-    this.sBodyDelete.run(key);
     const r = this.sDelete.get(key);
     return r ? r.size : null;
   }
@@ -422,7 +417,7 @@ export class IndexDb {
   }
 
   clear(): void {
-    this.db.exec("DELETE FROM artifacts; DELETE FROM pending; DELETE FROM bodies;");
+    this.db.exec("DELETE FROM artifacts; DELETE FROM pending;");
   }
 
   close(): void {
