@@ -8,8 +8,8 @@
  * `artifacts_blob` serves reconcile. `pending` is the write journal (see store.ts).
  *
  * Small artifacts live here whole: their row has an empty `blob` (no file; so reconcile, which
- * works by blob id, never sees them) and their body is in the row's last column, `body`, written in the same
- * transaction as the row.
+ * works by blob id, never sees them) and their body is in the row's last column, `body`,
+ * written in the same statement as the rest of the row.
  */
 import Database from "better-sqlite3";
 
@@ -322,8 +322,9 @@ export class IndexDb {
   }
 
   /**
-   * Upserts an inline artifact (`row.blob` empty) and its body (none for a symlink), in a transaction the caller has
-   * open. Returns what it replaced, whose `blob` names a file to unlink when not empty.
+   * Upserts an inline artifact (`row.blob` empty) with its body (none for a symlink), in a
+   * transaction the caller has open. Returns what it replaced, whose `blob` names a file to
+   * unlink when not empty.
    */
   commitInline(row: IndexRow, body: Uint8Array | undefined): { size: number; blob: Buffer } | null {
     const old = this.sSizeBlob.get(row.key) ?? null;
