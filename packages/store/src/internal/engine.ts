@@ -200,13 +200,10 @@ export class Engine {
         return await this.writeInline(fields, fields.kind === "symlink" ? NO_BLOB : (body as Uint8Array));
       }
       const written = await writeTempBlob(this.tmpDir, body, fields, this.opts.fsync);
+      const { trailer } = written;
       try {
-        return await this.commit(
-          key,
-          written.tmpPath,
-          rowFromTrailer(written.trailer, written.trailer.storedAt),
-          () => infoFromTrailer(written.trailer, written.trailer.storedAt),
-        );
+        await this.commitFile(written.tmpPath, rowFromTrailer(trailer, trailer.storedAt));
+        return infoFromTrailer(trailer, trailer.storedAt);
       } catch (err) {
         await unlink(written.tmpPath).catch(() => {});
         throw err;
@@ -218,59 +215,50 @@ export class Engine {
 
   /** A small artifact: row and body in one index transaction, no file. */
   private async writeInline(fields: TrailerFields, body: Uint8Array): Promise<ArtifactInfo> {
-    const { key } = fields;
     const trailer = { ...fields, size: body.length, sha256: createHash("sha256").update(body).digest("hex") };
     const row: IndexRow = { ...rowFromTrailer(trailer, trailer.storedAt), blob: NO_BLOB };
     // A copy: the caller may reuse its buffer once we return, and the batch commits later.
     const stored = fields.kind === "symlink" ? undefined : Buffer.from(body);
+    await this.commitRow(row, async () => {
+      const replaced = await this.indexWrite("indexing a write", () => this.db.commitInline(row, stored));
+      // The write replaced a blob file: remove it now that the index no longer names it.
+      if (replaced && !isInline(replaced)) await unlinkQuietly(blobPath(this.dir, replaced.blob));
+      return replaced?.size ?? null;
+    });
+    return infoFromTrailer(trailer, trailer.storedAt);
+  }
+
+  /** A blob file written to `tmpPath`: journal, rename into place, index (see the write protocol). */
+  private commitFile(tmpPath: string, row: IndexRow): Promise<void> {
+    return this.commitRow(row, async () => {
+      const startedAt = this.opts.clock();
+      await this.indexWrite("journalling a write", () => this.db.addPending(row.key, row.blob, startedAt));
+      await this.renameIntoPlace(tmpPath, blobPath(this.dir, row.blob));
+      return this.indexWrite("indexing a write", () => this.db.commitInTransaction(row));
+    });
+  }
+
+  /**
+   * Runs `apply` (which commits `row` and resolves the size of what it replaced, or null) under
+   * the key's lock, held back while clearAll runs, then updates the totals.
+   */
+  private async commitRow(row: IndexRow, apply: () => Promise<number | null>): Promise<void> {
     while (this.clearing) await this.clearing;
     this.commitsActive++;
     try {
-      return await this.locks.run(key, async () => {
-        const replaced = await this.indexWrite("indexing a write", () => this.db.commitInline(row, stored));
-        // The write replaced a blob file: remove it now that the index no longer names it.
-        if (replaced && !isInline(replaced)) await unlinkQuietly(blobPath(this.dir, replaced.blob));
-        this.readCache.delete(key);
-        this.totalBytes += row.size - (replaced?.size ?? 0);
-        if (replaced === null) this.numFiles++;
-        this.afterCommit();
-        return infoFromTrailer(trailer, trailer.storedAt);
-      });
-    } finally {
-      this.commitDone();
-    }
-  }
-
-  private commitDone(): void {
-    if (--this.commitsActive === 0) {
-      const waiters = this.commitsIdle;
-      this.commitsIdle = [];
-      for (const wake of waiters) wake();
-    }
-  }
-
-  private async commit(
-    key: string,
-    tmpPath: string,
-    row: IndexRow,
-    info: () => ArtifactInfo,
-  ): Promise<ArtifactInfo> {
-    while (this.clearing) await this.clearing;
-    this.commitsActive++;
-    try {
-      return await this.locks.run(key, async () => {
-        const startedAt = this.opts.clock();
-        await this.indexWrite("journalling a write", () => this.db.addPending(key, row.blob, startedAt));
-        await this.renameIntoPlace(tmpPath, blobPath(this.dir, row.blob));
-        const replaced = await this.indexWrite("indexing a write", () => this.db.commitInTransaction(row));
-        this.readCache.delete(key);
+      await this.locks.run(row.key, async () => {
+        const replaced = await apply();
+        this.readCache.delete(row.key);
         this.totalBytes += row.size - (replaced ?? 0);
         if (replaced === null) this.numFiles++;
         this.afterCommit();
-        return info();
       });
     } finally {
-      this.commitDone();
+      if (--this.commitsActive === 0) {
+        const waiters = this.commitsIdle;
+        this.commitsIdle = [];
+        for (const wake of waiters) wake();
+      }
     }
   }
 

@@ -137,7 +137,6 @@ export class IndexDb {
   readonly openTotals: { numFiles: number; totalBytes: number };
 
   private readonly sGet;
-  private readonly sSize;
   private readonly sSizeBlob;
   private readonly sUpsert;
   private readonly sDelete;
@@ -209,7 +208,6 @@ export class IndexDb {
       }
       this.db = db;
       this.sGet = db.prepare<[string], IndexRow>(`SELECT ${COLUMNS} FROM artifacts WHERE key = ?`);
-      this.sSize = db.prepare<[string], { size: number }>("SELECT size FROM artifacts WHERE key = ?");
       this.sSizeBlob = db.prepare<[string], { size: number; blob: Buffer }>(
         "SELECT size, blob FROM artifacts WHERE key = ?",
       );
@@ -315,7 +313,7 @@ export class IndexDb {
    * inline body the key had.
    */
   commitInTransaction(row: IndexRow): number | null {
-    const old = this.sSize.get(row.key);
+    const old = this.sSizeBlob.get(row.key);
     this.sUpsert.run(row);
     this.sPendingDelete.run(row.key);
     return old ? old.size : null;
