@@ -194,6 +194,14 @@ describe("plz-cache against a real three-node cluster", () => {
       // The keys of the test before, too: each node is empty.
       await until(`${n.name} holds no file`, async () => /^store_files 0$/m.test(await n.http("/metrics")));
     }
+    // Every node also forwarded the deletes to the others: let those land before the next test
+    // stores anything, or a late "delete everything" would remove what it stored.
+    for (const n of nodes) {
+      await until(`${n.name} has no replication pending`, async () => {
+        const metrics = await n.http("/metrics");
+        return /^replication_queue_depth 0$/m.test(metrics) && /^replication_in_flight 0$/m.test(metrics);
+      });
+    }
   });
 
   it("bench: a bounded run spreads its stores over every node, with no errors or misses", async () => {

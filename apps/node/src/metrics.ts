@@ -12,8 +12,13 @@ export class NodeMetrics {
   readonly storeBytes: Gauge;
   readonly storeFiles: Gauge;
   readonly replicationQueueDepth: Gauge;
+  readonly replicationInFlight: Gauge;
 
-  constructor(sizes: () => { totalBytes: number; numFiles: number }, queueDepth: () => number = () => 0) {
+  constructor(
+    sizes: () => { totalBytes: number; numFiles: number },
+    queueDepth: () => number = () => 0,
+    inFlight: () => number = () => 0,
+  ) {
     const registers = [this.registry];
     const counter = (name: string, help: string) =>
       new Counter({ name, help, labelNames: ["arch"] as const, registers });
@@ -51,6 +56,14 @@ export class NodeMetrics {
       registers,
       collect() {
         this.set(queueDepth());
+      },
+    });
+    this.replicationInFlight = new Gauge({
+      name: "replication_in_flight",
+      help: "Replications being sent, or waiting for a send slot, right now.",
+      registers,
+      collect() {
+        this.set(inFlight());
       },
     });
     collectDefaultMetrics({ register: this.registry });

@@ -62,6 +62,7 @@ export class CacheServer {
     this.metrics = new NodeMetrics(
       () => store.stats(),
       () => this.cluster?.queueDepth() ?? 0,
+      () => this.cluster?.replicationInFlight() ?? 0,
     );
     this.grpc = new Server(serverChannelOptions());
     this.grpc.addService(

@@ -201,6 +201,8 @@ describe("fixed-mode cluster of three", () => {
       true,
     );
     for (const p of points) expect(await holds(back.node, hashOf(p), `queued-${p}`)).toBe(true);
+    // Nothing is being sent any more either.
+    expect(await waitFor(async () => (await metric(at(0), "replication_in_flight")) === 0, 5_000)).toBe(true);
   });
 
   it("refills a node that comes back empty under its name from its partners (PeerSync), nothing queued", async () => {

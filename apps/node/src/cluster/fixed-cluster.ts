@@ -363,6 +363,12 @@ export class FixedCluster implements ClusterHooks, PeerHandlers {
     return this.replicator.depth();
   }
 
+  /** Replications being sent or waiting for a send slot (not yet delivered or queued). */
+  replicationInFlight(): number {
+    const { inflight, waiting } = this.replicator.stats();
+    return inflight + waiting;
+  }
+
   /** Leaves gracefully: finish or persist replication, tell the others we left. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
